@@ -1,0 +1,1 @@
+"""议事厅 (Yishi): live facilitation of community consultation meetings."""

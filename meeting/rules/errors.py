@@ -1,0 +1,108 @@
+"""Refusals of the rules engine: one stable code each, with a Chinese and an English message.
+
+A refused command raises DomainError before anything is recorded; the transport sends
+``{"code", "message_zh", "message_en", "details"}`` back in the ack. docs/protocol.md lists
+every code; tests/rules/test_docs.py checks that the two agree.
+"""
+from __future__ import annotations
+
+# code -> (Chinese, English). Messages may use {placeholders} filled from details.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # payload and transport level
+    "bad_payload": ("请求格式不正确：{reason}", "Malformed payload: {reason}"),
+    "unknown_command": ("未知的操作：{command}", "Unknown command: {command}"),
+    "unknown_event": ("未知的消息类型：{event}", "Unknown message type: {event}"),
+    "text_too_long": ("“{field}”过长（最多 {max} 字）", "'{field}' is too long (at most {max} characters)"),
+    "rate_limited": ("操作过于频繁，请稍后再试", "Too many requests; try again shortly"),
+    "unauthenticated": ("无效的链接或令牌", "Invalid link or token"),
+    "wrong_meeting": ("该令牌不属于这次会议", "This token belongs to another meeting"),
+    "meeting_not_found": ("会议不存在", "No such meeting"),
+    "internal_error": ("服务器内部错误，操作未执行", "Internal server error; nothing was changed"),
+    # who may do what
+    "forbidden_role": ("您的身份（{role}）不能执行此操作：{command}", "Your role ({role}) may not do this: {command}"),
+    "not_yourself": ("只能为自己执行此操作", "You may only do this for yourself"),
+    # meeting set-up
+    "meeting_exists": ("会议已创建", "The meeting already exists"),
+    "no_meeting": ("会议尚未创建", "The meeting has not been created"),
+    "bad_config": ("会议设置无效：{reason}", "Invalid meeting settings: {reason}"),
+    "bad_rules": ("议事规则参数无效：{reason}", "Invalid rules of procedure: {reason}"),
+    "unknown_person": ("名单中没有此人：{person}", "Not on the roster: {person}"),
+    # phases
+    "wrong_phase": ("当前阶段（{phase}）不能执行此操作", "Not possible in the current phase ({phase})"),
+    "meeting_ended": ("会议已结束", "The meeting has ended"),
+    "rules_not_adopted": ("议事规则尚未表决通过", "The rules of procedure have not been adopted"),
+    "rules_already_adopted": ("议事规则已通过，不能再修改", "The rules are already adopted and can no longer change"),
+    "unknown_item": ("没有第 {item} 项", "There is no item {item}"),
+    "item_not_next": ("应先完成当前事项，下一项是第 {expected} 项", "Finish the current item first; the next is item {expected}"),
+    "outcome_pending": ("当前事项尚未宣布结果", "The outcome of the current item has not been declared"),
+    "outcomes_pending": ("还有事项未宣布结果", "Some items have no declared outcome yet"),
+    # sign-in
+    "already_signed_in": ("{person} 已签到", "{person} is already signed in"),
+    "not_signed_in": ("{person} 尚未签到", "{person} has not signed in"),
+    "bad_channel": ("签到方式不正确", "Invalid sign-in channel"),
+    # floor
+    "not_in_queue_category": ("该身份不参加发言排队", "This category does not take part in the speaking queue"),
+    "hand_already_up": ("已经举手", "Your hand is already up"),
+    "no_hand": ("{person} 没有举手", "{person} has no hand up"),
+    "is_speaking": ("正在发言，不能举手", "Cannot raise a hand while speaking"),
+    "speech_cap_reached": ("本事项发言次数已用完（最多 {cap} 次）", "No speeches left on this item (at most {cap})"),
+    "speech_in_progress": ("有人正在发言", "A speech is in progress"),
+    "no_speech": ("当前没有人发言", "Nobody has the floor"),
+    "reason_required": ("未按推荐顺序给予发言权，须说明理由（推荐：{recommended}）", "Giving the floor out of the recommended order needs a reason (recommended: {recommended})"),
+    "not_expert": ("只能请专家或职能部门人员解答", "Only an expert or a department representative can be given the floor to answer"),
+    "not_proposer": ("只有议题提出人可以说明议题", "Only the proposer explains the topic"),
+    "not_speaker": ("您当前没有发言权", "You do not have the floor"),
+    "timer_paused": ("计时已暂停", "The timer is already paused"),
+    "timer_running": ("计时未暂停", "The timer is not paused"),
+    "unknown_speech": ("没有这段发言", "No such speech"),
+    "bad_reason": ("理由类别不正确", "Invalid reason category"),
+    # votes
+    "vote_open": ("表决正在进行", "A vote is open"),
+    "no_vote_open": ("当前没有进行中的表决", "No vote is open"),
+    "hands_waiting": ("还有人举手等待发言（{count} 人）", "Hands are still up from people who may speak ({count})"),
+    "quorum_not_met": ("到会人数不足：{signed_in}/{registered}，需达到 {needed}", "No quorum: {signed_in} of {registered} signed in, {needed} needed"),
+    "empty_base": ("没有可表决的人员", "Nobody is eligible to vote"),
+    "not_voter": ("您不是本次表决的表决人", "You are not a voter in this vote"),
+    "already_voted": ("您已投票，票决一经投出不能更改", "You have already voted; a vote stands once cast"),
+    "bad_choice": ("表决选项不正确", "Invalid choice"),
+    "abstain_not_offered": ("本次表决不设弃权", "Abstention is not offered in this vote"),
+    "channel_closed": ("本次表决不使用此方式（{mode}）", "This vote does not use that channel ({mode})"),
+    "count_exceeds": ("人数超出：举手计数与手机投票合计不能超过表决基数 {base}", "Counts exceed the base: hands and phone votes together may not exceed {base}"),
+    "already_decided": ("该事项已表决", "This item has already been voted on"),
+    # outcomes
+    "outcome_mismatch": ("结果类别与表决结果不符：{reason}", "Outcome class does not match the vote: {reason}"),
+    "details_required": ("须填写：{field}", "Required: {field}"),
+    "outcome_declared": ("该事项已宣布结果", "This item's outcome is already declared"),
+    "not_voted": ("该事项尚未表决", "This item has not been voted on"),
+}
+
+
+class DomainError(Exception):
+    """A command the rules refuse. Nothing has been recorded when this is raised."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        if code not in MESSAGES:
+            raise KeyError(f"undocumented error code {code!r}")
+        self.code = code
+        self.details = {k: v for k, v in details.items()}
+        zh, en = MESSAGES[code]
+        self.message_zh = _fill(zh, self.details)
+        self.message_en = _fill(en, self.details)
+        super().__init__(f"{code}: {self.message_en}")
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "details": {k: v for k, v in self.details.items() if isinstance(v, (str, int, float, bool)) or v is None},
+        }
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _fill(template: str, details: dict) -> str:
+    return template.format_map(_Missing({k: v for k, v in details.items()}))

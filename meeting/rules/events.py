@@ -1,0 +1,260 @@
+"""Every state change is one of these named events. The log of a meeting is a list of them.
+
+Events are small frozen dataclasses; ``at`` is the server time in milliseconds since the epoch,
+given to the engine by the service (the engine never reads a clock). ``to_dict``/``from_dict``
+give the JSON form stored in the database and sent to clients. docs/protocol.md lists them all;
+a test checks the two agree.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import ClassVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = ""
+    at: int
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["type"] = self.type
+        return d
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+def event(name: str):
+    def register(cls):
+        cls.type = name
+        cls = dataclass(frozen=True, kw_only=True)(cls)
+        EVENT_TYPES[name] = cls
+        return cls
+
+    return register
+
+
+def from_dict(data: dict) -> Event:
+    cls = EVENT_TYPES[data["type"]]
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@event("meeting_created")
+class MeetingCreated(Event):
+    """The meeting's settings: title, topic, items, place, form, staff names, rules draft, roster."""
+
+    config: dict
+
+
+@event("signed_in")
+class SignedIn(Event):
+    """person signed in by channel (room | online | recorder); by = the role that did it."""
+
+    person: str
+    channel: str
+    by: str
+
+
+@event("signed_out")
+class SignedOut(Event):
+    """person left the meeting; later votes no longer count them in the base."""
+
+    person: str
+    by: str
+
+
+@event("rules_presented")
+class RulesPresented(Event):
+    """The moderator presented the draft rules of procedure; sign-in goes on."""
+
+
+@event("rules_amended")
+class RulesAmended(Event):
+    """The draft rules after an amendment (the whole parameter set)."""
+
+    params: dict
+
+
+@event("vote_opened")
+class VoteOpened(Event):
+    """vote_id, kind (rules | item), item index or null, mode (phone | hands | mixed), the base
+    (ids of signed-in voting stakeholders), registered voting count, threshold [num, den,
+    inclusive], abstain offered, ballot (named | anonymous)."""
+
+    vote_id: int
+    kind: str
+    item: int | None
+    mode: str
+    base: list
+    registered: int
+    threshold: list
+    abstain: bool
+    ballot: str
+
+
+@event("vote_cast")
+class VoteCast(Event):
+    """person cast choice (yes | no | abstain) by phone in vote_id."""
+
+    vote_id: int
+    person: str
+    choice: str
+
+
+@event("hand_count_entered")
+class HandCountEntered(Event):
+    """The recorder's count of raised hands for one choice in vote_id (replaces an earlier entry)."""
+
+    vote_id: int
+    choice: str
+    count: int
+    by: str
+
+
+@event("vote_closed")
+class VoteClosed(Event):
+    """vote_id closed; result holds base, registered, yes, no, abstain, not_voting, tenths
+    (percentages of the base ×10), threshold, passed, below_terminate."""
+
+    vote_id: int
+    result: dict
+
+
+@event("vote_abandoned")
+class VoteAbandoned(Event):
+    """An open vote was abandoned (only by escalation)."""
+
+    vote_id: int
+    reason: str
+
+
+@event("consultation_opened")
+class ConsultationOpened(Event):
+    """The moderator declared the consultation open (rules adopted)."""
+
+
+@event("item_begun")
+class ItemBegun(Event):
+    """Debate on item (0-based index) begins; hands are cleared."""
+
+    item: int
+
+
+@event("hand_raised")
+class HandRaised(Event):
+    """person raised a hand with stance (for | against); places are in server order."""
+
+    person: str
+    stance: str
+
+
+@event("hand_lowered")
+class HandLowered(Event):
+    """person's hand went down; by = the role that lowered it."""
+
+    person: str
+    by: str
+
+
+@event("floor_given")
+class FloorGiven(Event):
+    """speech_id starts: person, kind (debate | explanation | expert), item, stance, limit_ms
+    (null = untimed), warning_ms, the recommended person at that moment and the reason for a
+    departure from it."""
+
+    speech_id: int
+    person: str
+    kind: str
+    item: int | None
+    stance: str | None
+    limit_ms: int | None
+    warning_ms: int
+    recommended: str | None
+    departure_reason: str | None
+
+
+@event("speech_warned")
+class SpeechWarned(Event):
+    """The warning time before the limit was reached (due_at: when it was due)."""
+
+    speech_id: int
+    due_at: int
+
+
+@event("speech_overran")
+class SpeechOverran(Event):
+    """The limit was reached (due_at: when it was due)."""
+
+    speech_id: int
+    due_at: int
+
+
+@event("speech_ended")
+class SpeechEnded(Event):
+    """reason: moderator | yield | auto | escalated."""
+
+    speech_id: int
+    reason: str
+
+
+@event("timer_paused")
+class TimerPaused(Event):
+    speech_id: int
+
+
+@event("timer_resumed")
+class TimerResumed(Event):
+    speech_id: int
+
+
+@event("called_to_order")
+class CalledToOrder(Event):
+    """A call to order (制止) against person: reason (interrupting | direct_debate |
+    personal_attack | questioning_motives | labelling | other), note, the speech under way."""
+
+    person: str
+    reason: str
+    note: str
+    speech_id: int | None
+
+
+@event("summary_written")
+class SummaryWritten(Event):
+    """The recorder's summary of speech_id (replaces an earlier one)."""
+
+    speech_id: int
+    text: str
+
+
+@event("note_added")
+class NoteAdded(Event):
+    """A recorder's note: kind (expert_answer | consensus | dissent | other), text, item."""
+
+    note_id: int
+    kind: str
+    text: str
+    item: int | None
+
+
+@event("outcome_declared")
+class OutcomeDeclared(Event):
+    """item's outcome class a | b | c | d with details: implementation {what, who, by_when}
+    (a), reconsult {when, terms} (c), note (d, or any)."""
+
+    item: int
+    outcome: str
+    details: dict
+
+
+@event("escalated")
+class Escalated(Event):
+    """The moderator found the matter concerns most residents: items without an outcome get d."""
+
+    reason: str
+
+
+@event("meeting_ended")
+class MeetingEnded(Event):
+    """The meeting ended; only the record may still be completed."""

@@ -1,0 +1,132 @@
+"""The rules of procedure put to the 2/3 vote (RULES.md §8), and exact thresholds.
+
+Thresholds are integer fractions with an inclusive or exclusive comparison; nothing here ever
+uses floating point. In Chinese legal usage 以上 includes the number itself, so "2/3以上" is
+inclusive, while "超过三分之二" and "过半数" are exclusive.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from .errors import DomainError
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """pass iff count × den ≥ num × base (inclusive) or count × den > num × base (exclusive)."""
+
+    num: int
+    den: int
+    inclusive: bool = True
+
+    def met(self, count: int, base: int) -> bool:
+        lhs, rhs = count * self.den, self.num * base
+        return lhs >= rhs if self.inclusive else lhs > rhs
+
+    def minimum(self, base: int) -> int:
+        """The smallest count that meets the threshold for this base."""
+        need = -(-self.num * base // self.den)  # ceil(num*base/den)
+        if not self.inclusive and need * self.den == self.num * base:
+            need += 1
+        return need
+
+    def at_least_as_strict_as(self, other: "Threshold") -> bool:
+        a, b = self.num * other.den, other.num * self.den
+        if a != b:
+            return a > b
+        return (not self.inclusive) or other.inclusive
+
+    def to_list(self) -> list:
+        return [self.num, self.den, self.inclusive]
+
+    @classmethod
+    def parse(cls, raw: object, field_name: str) -> "Threshold":
+        if isinstance(raw, Threshold):
+            return raw
+        if isinstance(raw, dict):
+            raw = [raw.get("num"), raw.get("den"), raw.get("inclusive", True)]
+        if not (isinstance(raw, (list, tuple)) and len(raw) in (2, 3)):
+            raise DomainError("bad_rules", reason=f"{field_name}: expected [num, den, inclusive]")
+        num, den = raw[0], raw[1]
+        inclusive = raw[2] if len(raw) == 3 else True
+        if not (_is_int(num) and _is_int(den) and isinstance(inclusive, bool)):
+            raise DomainError("bad_rules", reason=f"{field_name}: integers and a boolean expected")
+        if not (0 < num <= den <= 1000):
+            raise DomainError("bad_rules", reason=f"{field_name}: need 0 < num <= den <= 1000")
+        return cls(num, den, inclusive)
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+TWO_THIRDS = Threshold(2, 3, True)
+HALF = Threshold(1, 2, True)
+ONE_THIRD = Threshold(1, 3, True)
+
+
+@dataclass(frozen=True)
+class RulesParams:
+    """RULES.md §8. Times are in milliseconds."""
+
+    speech_limit_ms: int = 180_000
+    warning_ms: int = 30_000
+    speeches_per_item: int = 2
+    auto_end: bool = False
+    adoption_threshold: Threshold = field(default=TWO_THIRDS)
+    substantive_threshold: Threshold = field(default=HALF)
+    terminate_below: Threshold = field(default=ONE_THIRD)
+    quorum_check: bool = False
+    quorum: Threshold = field(default=TWO_THIRDS)
+    abstain_on_phones: bool = False
+    ballot: str = "named"  # named | anonymous
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Threshold):
+                out[f.name] = v.to_list()
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict | None, base: "RulesParams | None" = None) -> "RulesParams":
+        """Validate and build; keys absent from ``raw`` keep the value of ``base`` (or the default)."""
+        base = base or cls()
+        if raw is None:
+            return base
+        if not isinstance(raw, dict):
+            raise DomainError("bad_rules", reason="an object is expected")
+        known = {f.name: f for f in fields(cls)}
+        changes: dict = {}
+        for key, value in raw.items():
+            if key not in known:
+                raise DomainError("bad_rules", reason=f"unknown parameter {key}")
+            current = getattr(base, key)
+            if isinstance(current, Threshold):
+                changes[key] = Threshold.parse(value, key)
+            elif isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise DomainError("bad_rules", reason=f"{key}: true or false expected")
+                changes[key] = value
+            elif isinstance(current, int):
+                if not _is_int(value):
+                    raise DomainError("bad_rules", reason=f"{key}: a whole number expected")
+                changes[key] = value
+            else:
+                changes[key] = value
+        params = replace(base, **changes)
+        params.check()
+        return params
+
+    def check(self) -> None:
+        if not (10_000 <= self.speech_limit_ms <= 3_600_000):
+            raise DomainError("bad_rules", reason="speech_limit_ms must be 10 s to 60 min")
+        if not (0 <= self.warning_ms < self.speech_limit_ms):
+            raise DomainError("bad_rules", reason="warning_ms must be below the speech limit")
+        if not (1 <= self.speeches_per_item <= 20):
+            raise DomainError("bad_rules", reason="speeches_per_item must be 1 to 20")
+        if self.ballot not in ("named", "anonymous"):
+            raise DomainError("bad_rules", reason="ballot must be named or anonymous")
+        if not self.substantive_threshold.at_least_as_strict_as(HALF):
+            raise DomainError("bad_rules", reason="the substantive threshold may be raised, never set below 1/2")
