@@ -1,0 +1,252 @@
+"""The application layer: load → decide → append → evolve → notify, one meeting at a time.
+
+Only this module reads the clock. Each meeting's commands go through one asyncio lock; the ack
+is built after the events are committed. A retried command (same actor and client command id)
+is answered from memory, never applied twice. Timers (warning, overrun, auto end) are scheduled
+from the persisted start times, so they come back after a restart.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from typing import Awaitable, Callable
+
+from . import chain
+from .rules import Actor, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due, parse_command
+from .rules.events import Event, MeetingEnded
+from .store import Conflict, StoredEvent, Store
+from .views import PUBLIC, STAFF, audience, diff, personal_views, redact, shared_view, snapshot
+
+log = logging.getLogger("yishi.service")
+
+Emit = Callable[[str, dict, str], Awaitable[None]]  # (event name, data, room)
+REMEMBERED_COMMANDS = 50_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def actor_key(actor: Actor) -> str:
+    return str(actor.role) if actor.person is None else f"{actor.role}:{actor.person}"
+
+
+def room(meeting_id: str, part: str) -> str:
+    """Socket.IO rooms: '<id>:staff', '<id>:public', '<id>:p:<person>'."""
+    return f"{meeting_id}:{part}"
+
+
+def event_payload(e: Event) -> dict:
+    d = e.to_dict()
+    d.pop("type")
+    d.pop("at")
+    return d
+
+
+def to_event(row: StoredEvent) -> Event:
+    return from_dict({**row.payload, "type": row.type, "at": row.at})
+
+
+class LiveMeeting:
+    def __init__(self, meeting_id: str, state: MeetingState, last_hash: str) -> None:
+        self.id = meeting_id
+        self.state = state
+        self.last_hash = last_hash
+        self.lock = asyncio.Lock()
+        self.done: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self.views = {aud: shared_view(state, aud) for aud in (STAFF, PUBLIC)}
+        self.me = personal_views(state)
+        self.timer: asyncio.TimerHandle | None = None
+
+    def remember(self, key: tuple[str, str], ack: dict) -> None:
+        self.done[key] = ack
+        while len(self.done) > REMEMBERED_COMMANDS:
+            self.done.popitem(last=False)
+
+
+class Service:
+    def __init__(self, store: Store, secret: bytes, emit: Emit | None = None, clock: Callable[[], int] = now_ms) -> None:
+        self.store = store
+        self.secret = secret
+        self.emit = emit
+        self.clock = clock
+        self.meetings: dict[str, LiveMeeting] = {}
+
+    # ---- start-up ----
+    async def start(self) -> None:
+        """Rebuild every open meeting from its log and catch up on timers that fell due meanwhile."""
+        for row in await asyncio.to_thread(self.store.meetings, True):
+            live = await self._load(row.id)
+            await self._tick(live)
+            self._schedule(live)
+
+    async def stop(self) -> None:
+        for live in self.meetings.values():
+            if live.timer:
+                live.timer.cancel()
+
+    async def _load(self, meeting_id: str) -> LiveMeeting:
+        rows = await asyncio.to_thread(self.store.events, meeting_id)
+        state = MeetingState()
+        for r in rows:
+            evolve(state, to_event(r))
+        live = LiveMeeting(meeting_id, state, rows[-1].hash if rows else chain.GENESIS)
+        for r in rows:
+            if r.command_id:
+                live.remember((r.actor, r.command_id), {"ok": True, "version": r.seq})
+        self.meetings[meeting_id] = live
+        return live
+
+    async def get(self, meeting_id: str) -> LiveMeeting:
+        live = self.meetings.get(meeting_id)
+        if live is None:
+            row = await asyncio.to_thread(self.store.meeting, meeting_id)
+            if row is None:
+                raise DomainError("meeting_not_found")
+            live = await self._load(meeting_id)
+        return live
+
+    # ---- credentials ----
+    def token(self, meeting_id: str, role: Role, person: str | None = None) -> str:
+        msg = f"{meeting_id}|{role}|{person or ''}".encode()
+        return base64.urlsafe_b64encode(hmac.new(self.secret, msg, hashlib.sha256).digest()).decode()[:24]
+
+    @staticmethod
+    def token_hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def credentials(self, meeting_id: str, state: MeetingState) -> list[dict]:
+        """Every credential of a meeting: the staff functions, the projector, each person."""
+        out = [{"role": str(r), "person": None, "name": None, "token": self.token(meeting_id, r)}
+               for r in (Role.MODERATOR, Role.RECORDER, Role.PROJECTOR)]
+        for pid, p in state.roster.items():
+            role = Role.SUPERVISOR if str(p.category) == "supervisor" else Role.PARTICIPANT
+            out.append({"role": str(role), "person": pid, "name": p.name, "category": str(p.category),
+                        "token": self.token(meeting_id, role, pid)})
+        return out
+
+    async def authenticate(self, token: object) -> tuple[str, Role, str | None] | None:
+        if not isinstance(token, str) or not (8 <= len(token) <= 64):
+            return None
+        row = await asyncio.to_thread(self.store.credential, self.token_hash(token))
+        if row is None or not hmac.compare_digest(self.token(row.meeting_id, Role(row.role), row.person_id), token):
+            return None
+        return row.meeting_id, Role(row.role), row.person_id
+
+    # ---- commands ----
+    async def create_meeting(self, config: object, meeting_id: str | None = None) -> tuple[str, list[dict]]:
+        meeting_id = meeting_id or secrets.token_hex(5)
+        state = MeetingState()
+        now = self.clock()
+        events = decide(state, parse_command("create_meeting", {"config": config}), Actor(Role.ADMIN), now)
+        for e in events:
+            evolve(state, e)
+        creds = self.credentials(meeting_id, state)
+        items = [(e.type, event_payload(e), "admin", e.at, None) for e in events]
+        stored = await asyncio.to_thread(
+            self.store.create_meeting, meeting_id, state.config["title"], now,
+            [(self.token_hash(c["token"]), c["role"], c["person"]) for c in creds], items,
+        )
+        self.meetings[meeting_id] = LiveMeeting(meeting_id, state, stored[-1].hash)
+        return meeting_id, creds
+
+    async def execute(self, meeting_id: str, actor: Actor, name: object, args: object, command_id: str | None = None) -> dict:
+        """Run one command. Returns the ack ({ok, version}); raises DomainError on refusal."""
+        live = await self.get(meeting_id)
+        cmd = parse_command(name, args)
+        key = (actor_key(actor), command_id) if command_id else None
+        async with live.lock:
+            if key and key in live.done:
+                return {**live.done[key], "duplicate": True}
+            for attempt in range(3):
+                now = self.clock()
+                events = decide(live.state, cmd, actor, now)
+                if not events:
+                    return {"ok": True, "version": live.state.version}
+                items = [(e.type, event_payload(e), actor_key(actor), e.at, command_id) for e in events]
+                try:
+                    stored = await asyncio.to_thread(self.store.append, meeting_id, live.last_hash,
+                                                     live.state.version + 1, items)
+                    break
+                except Conflict:
+                    # Another process appended first: catch up from the log and decide again.
+                    await self._catch_up(live)
+            else:
+                raise DomainError("internal_error")
+            from_version = live.state.version
+            for e in events:
+                evolve(live.state, e)
+            live.last_hash = stored[-1].hash
+            ack = {"ok": True, "version": live.state.version}
+            if key:
+                live.remember(key, ack)
+            await self._publish(live, from_version, stored)
+            self._schedule(live)
+        if any(isinstance(e, MeetingEnded) for e in events):
+            await asyncio.to_thread(self.store.mark_ended, meeting_id)
+        return ack
+
+    async def _catch_up(self, live: LiveMeeting) -> None:
+        for r in await asyncio.to_thread(self.store.events, live.id, live.state.version):
+            evolve(live.state, to_event(r))
+            live.last_hash = r.hash
+
+    # ---- views ----
+    def snapshot(self, live: LiveMeeting, role: Role, person: str | None) -> dict:
+        return snapshot(live.state, role, person, self.clock(), live.id)
+
+    async def audit(self, meeting_id: str, after_seq: int = 0, limit: int = 200) -> list[dict]:
+        live = await self.get(meeting_id)
+        anonymous = {v.id for v in live.state.votes if v.ballot == "anonymous"}
+        rows = await asyncio.to_thread(self.store.events, meeting_id, after_seq, limit)
+        out = []
+        for r in rows:
+            d = r.to_dict()
+            d["payload"] = redact({"type": r.type, **r.payload}, STAFF, r.payload.get("vote_id") in anonymous)
+            d["payload"].pop("type", None)
+            out.append(d)
+        return out
+
+    async def _publish(self, live: LiveMeeting, from_version: int, stored: list[StoredEvent]) -> None:
+        if self.emit is None:
+            return
+        now = self.clock()
+        anonymous = {v.id for v in live.state.votes if v.ballot == "anonymous"}
+        for aud in (STAFF, PUBLIC):
+            new = shared_view(live.state, aud)
+            patch = diff(live.views[aud], new)
+            live.views[aud] = new
+            events = [redact({"type": r.type, "at": r.at, "seq": r.seq, **r.payload}, aud,
+                             r.payload.get("vote_id") in anonymous) for r in stored]
+            await self.emit("delta", {"from_version": from_version, "version": live.state.version, "now": now,
+                                      "events": events, "patch": patch}, room(live.id, aud))
+        me = personal_views(live.state)
+        for pid, view in me.items():
+            if live.me.get(pid) != view:
+                await self.emit("me", {"version": live.state.version, "me": view}, room(live.id, f"p:{pid}"))
+        live.me = me
+
+    # ---- timers ----
+    def _schedule(self, live: LiveMeeting) -> None:
+        if live.timer:
+            live.timer.cancel()
+            live.timer = None
+        due = next_timer_due(live.state)
+        if due is None:
+            return
+        delay = max(0.0, (due - self.clock()) / 1000) + 0.002
+        loop = asyncio.get_running_loop()
+        live.timer = loop.call_later(delay, lambda: asyncio.ensure_future(self._tick(live)))
+
+    async def _tick(self, live: LiveMeeting) -> None:
+        try:
+            await self.execute(live.id, Actor(Role.SYSTEM), "tick", {})
+        except Exception:  # a timer must never take the server down
+            log.exception("timer tick failed for meeting %s", live.id)
+        self._schedule(live)

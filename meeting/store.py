@@ -1,0 +1,169 @@
+"""The event log in the database (SQLModel): meetings, credentials, events.
+
+SQLite by default (WAL, synchronous=NORMAL: a killed process loses no committed event);
+PostgreSQL through the same code when YISHI_DATABASE_URL says so. The unique (meeting_id, seq)
+key is what decides between two writers: the loser gets ``Conflict`` and must reload.
+All calls are synchronous; the service runs them in a worker thread.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, create_engine
+
+from . import chain
+
+
+class MeetingRow(SQLModel, table=True):
+    __tablename__ = "meeting"
+    id: str = Field(primary_key=True, max_length=32)
+    title: str
+    created_at: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ended: bool = False
+
+
+class CredentialRow(SQLModel, table=True):
+    __tablename__ = "credential"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    meeting_id: str = Field(index=True, max_length=32)
+    role: str
+    person_id: str | None = None
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("meeting_id", "seq", name="uq_event_meeting_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: str = Field(index=True, max_length=32)
+    seq: int
+    type: str
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str
+    at: int = Field(sa_column=Column(BigInteger, nullable=False))
+    command_id: str | None = None
+    hash: str = Field(max_length=64)
+
+
+class Conflict(Exception):
+    """Another writer appended to this meeting first."""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    type: str
+    payload: dict
+    actor: str
+    at: int
+    command_id: str | None
+    hash: str
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "type": self.type, "at": self.at, "actor": self.actor, "payload": self.payload,
+                "command_id": self.command_id, "hash": self.hash}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            self.engine = create_engine(url, connect_args={"check_same_thread": False})
+            sa_event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            self.engine = create_engine(url, pool_pre_ping=True)
+        SQLModel.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- meetings and credentials ----
+    def create_meeting(self, meeting_id: str, title: str, created_at: int, credentials: list[tuple[str, str, str | None]],
+                       first_events: list[tuple[str, dict, str, int, str | None]]) -> list[StoredEvent]:
+        """The meeting, its credentials and its first events, in one transaction."""
+        stored, rows = self._rows(meeting_id, chain.GENESIS, 1, first_events)
+        try:
+            with Session(self.engine) as s:
+                s.add(MeetingRow(id=meeting_id, title=title, created_at=created_at))
+                s.flush()
+                for token_hash, role, person in credentials:
+                    s.add(CredentialRow(token_hash=token_hash, meeting_id=meeting_id, role=role, person_id=person))
+                s.add_all(rows)
+                s.commit()
+        except IntegrityError as exc:
+            raise Conflict(meeting_id) from exc
+        return stored
+
+    def meeting(self, meeting_id: str) -> MeetingRow | None:
+        with Session(self.engine) as s:
+            return s.get(MeetingRow, meeting_id)
+
+    def meetings(self, open_only: bool = False) -> list[MeetingRow]:
+        with Session(self.engine) as s:
+            q = select(MeetingRow).order_by(MeetingRow.created_at)
+            if open_only:
+                q = q.where(MeetingRow.ended == False)  # noqa: E712
+            return list(s.scalars(q))
+
+    def mark_ended(self, meeting_id: str) -> None:
+        with Session(self.engine) as s:
+            row = s.get(MeetingRow, meeting_id)
+            if row is not None:
+                row.ended = True
+                s.add(row)
+                s.commit()
+
+    def credential(self, token_hash: str) -> CredentialRow | None:
+        with Session(self.engine) as s:
+            return s.get(CredentialRow, token_hash)
+
+    # ---- events ----
+    def append(self, meeting_id: str, prev_hash: str, first_seq: int, items: list[tuple[str, dict, str, int, str | None]]) -> list[StoredEvent]:
+        """Append (type, payload, actor, at, command_id) tuples as seq first_seq, first_seq+1, ...
+        in one transaction, chaining hashes from prev_hash. Raises Conflict if a seq is taken."""
+        stored, rows = self._rows(meeting_id, prev_hash, first_seq, items)
+        try:
+            with Session(self.engine) as s:
+                s.add_all(rows)
+                s.commit()
+        except IntegrityError as exc:
+            raise Conflict(meeting_id) from exc
+        return stored
+
+    @staticmethod
+    def _rows(meeting_id: str, prev_hash: str, first_seq: int, items) -> tuple[list[StoredEvent], list[EventRow]]:
+        stored, rows = [], []
+        for n, (type_, payload, actor, at, command_id) in enumerate(items):
+            seq = first_seq + n
+            h = chain.link(prev_hash, meeting_id, seq, type_, at, actor, payload)
+            prev_hash = h
+            stored.append(StoredEvent(seq, type_, payload, actor, at, command_id, h))
+            rows.append(EventRow(meeting_id=meeting_id, seq=seq, type=type_, actor=actor, at=at, command_id=command_id,
+                                 hash=h, payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":"))))
+        return stored, rows
+
+    def events(self, meeting_id: str, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        with Session(self.engine) as s:
+            q = select(EventRow).where(EventRow.meeting_id == meeting_id, EventRow.seq > after_seq).order_by(EventRow.seq)
+            if limit is not None:
+                q = q.limit(limit)
+            return [
+                StoredEvent(r.seq, r.type, json.loads(r.payload), r.actor, r.at, r.command_id, r.hash)
+                for r in s.scalars(q)
+            ]
+
+    def last_seq(self, meeting_id: str) -> int:
+        with Session(self.engine) as s:
+            return s.scalar(select(func.max(EventRow.seq)).where(EventRow.meeting_id == meeting_id)) or 0

@@ -1,0 +1,78 @@
+"""议事厅 server: Starlette for HTTP, python-socketio for the live meeting, run by uvicorn.
+
+    python server.py [--host 127.0.0.1] [--port 8000] [--demo]
+
+Settings come from the environment (see README): YISHI_DATA, YISHI_DATABASE_URL,
+YISHI_ADMIN_KEY, YISHI_SECRET, YISHI_REDIS_URL, YISHI_BASE_URL.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+
+import socketio
+import uvicorn
+from starlette.applications import Starlette
+
+from meeting import web
+from meeting.demo import DEMO_CONFIG, DEMO_ID
+from meeting.service import Service
+from meeting.settings import Settings
+from meeting.store import Store
+from meeting.transport import MAX_MESSAGE_BYTES, attach
+
+
+def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
+    store = Store(settings.database_url)
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    sio = socketio.AsyncServer(
+        async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
+        ping_interval=10, ping_timeout=20,
+    )
+
+    async def emit(event: str, data: dict, room: str) -> None:
+        await sio.emit(event, data, room=room)
+
+    service = Service(store, settings.secret, emit=emit)
+    attach(sio, service)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await service.start()
+        if demo and DEMO_ID not in service.meetings and store.meeting(DEMO_ID) is None:
+            await service.create_meeting(DEMO_CONFIG, meeting_id=DEMO_ID)
+        if demo:
+            print_links(service, settings, DEMO_ID)
+        yield
+        await service.stop()
+        store.close()
+
+    app = Starlette(routes=web.routes(service, settings.admin_key, settings.base_url), lifespan=lifespan)
+    app.state.service = service
+    return socketio.ASGIApp(sio, app)
+
+
+def print_links(service: Service, settings: Settings, meeting_id: str) -> None:
+    print(f"\n议事厅 demo meeting '{meeting_id}' — join links:", flush=True)
+    for link in web.links(service, settings.base_url, meeting_id):
+        who = link["role"] if link["person"] is None else f"{link['role']} {link['name']} ({link.get('category')})"
+        print(f"  {who:36} {link['url']}", flush=True)
+    print(f"admin key (for /api/meetings): {settings.admin_key}\n", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="议事厅 server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--demo", action="store_true", help="create the demo meeting and print its join links")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(host=args.host, port=args.port)
+    app = create_app(settings, demo=args.demo)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets")
+
+
+if __name__ == "__main__":
+    main()
