@@ -43,6 +43,8 @@ class LiveClient:
         self.sio.on("snapshot", self._on_snapshot)
         self.sio.on("delta", self._on_delta)
         self.sio.on("me", self._on_me)
+        self.sio.on("connect", lambda *_: self.changed.set())
+        self.sio.on("disconnect", lambda *_: self.changed.set())
 
     async def connect(self, meeting: str | None = None, transports=None) -> "LiveClient":
         auth = {"token": self.token}
@@ -88,12 +90,17 @@ class LiveClient:
         if ack.get("ok"):
             self._take(ack["snapshot"])
 
+    async def connected(self, timeout: float = 15) -> None:
+        """Wait while the connection is down (a real screen queues its taps the same way)."""
+        await self.wait_for(lambda: "/" in self.sio.namespaces, timeout)
+
     async def call(self, event: str, data=None, timeout: float = 10):
+        await self.connected()
         return await self.sio.call(event, data, timeout=timeout)
 
     async def command(self, name: str, command_id: str | None = None, **args) -> dict:
         cid = command_id or f"{self.name or 'c'}-{next(_ids)}"
-        return await self.sio.call("command", {"id": cid, "name": name, "args": args}, timeout=15)
+        return await self.call("command", {"id": cid, "name": name, "args": args}, timeout=15)
 
     async def do(self, name: str, **args) -> dict:
         """A command that must succeed; waits until our view has caught up with its version."""

@@ -8,6 +8,7 @@ Anything else is answered with the error ``unknown_event``. See docs/protocol.md
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -67,7 +68,13 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
         await sio.enter_room(sid, room(meeting_id, audience(role)))
         if person:
             await sio.enter_room(sid, room(meeting_id, f"p:{person}"))
-        await sio.emit("snapshot", service.snapshot(live, role, person), to=sid)
+        # The snapshot goes out once the connection is established (after this handler returns
+        # and the CONNECT packet is queued), so a client never gets it on a namespace it has not
+        # joined yet.
+        async def send_snapshot():
+            await sio.emit("snapshot", service.snapshot(live, role, person), to=sid)
+
+        asyncio.get_running_loop().create_task(send_snapshot())
 
     @sio.event
     async def disconnect(sid, reason=None):
