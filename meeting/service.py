@@ -15,10 +15,11 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from . import chain
-from .rules import Actor, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due, parse_command
+from .rules import Actor, Command, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due, parse_command
 from .rules.events import Event, MeetingEnded
 from .store import Conflict, StoredEvent, Store
 from .views import PUBLIC, STAFF, audience, diff, personal_views, redact, shared_view, snapshot
@@ -27,6 +28,7 @@ log = logging.getLogger("yishi.service")
 
 Emit = Callable[[str, dict, str], Awaitable[None]]  # (event name, data, room)
 REMEMBERED_COMMANDS = 50_000
+MAX_BATCH = 500
 
 
 def now_ms() -> int:
@@ -53,16 +55,25 @@ def to_event(row: StoredEvent) -> Event:
     return from_dict({**row.payload, "type": row.type, "at": row.at})
 
 
+@dataclass
+class Pending:
+    actor: Actor
+    command: Command
+    command_id: str | None
+    future: asyncio.Future
+
+
 class LiveMeeting:
     def __init__(self, meeting_id: str, state: MeetingState, last_hash: str) -> None:
         self.id = meeting_id
         self.state = state
         self.last_hash = last_hash
-        self.lock = asyncio.Lock()
         self.done: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self.views = {aud: shared_view(state, aud) for aud in (STAFF, PUBLIC)}
         self.me = personal_views(state)
         self.timer: asyncio.TimerHandle | None = None
+        self.pending: list[Pending] = []
+        self.worker: asyncio.Task | None = None
 
     def remember(self, key: tuple[str, str], ack: dict) -> None:
         self.done[key] = ack
@@ -157,45 +168,88 @@ class Service:
         return meeting_id, creds
 
     async def execute(self, meeting_id: str, actor: Actor, name: object, args: object, command_id: str | None = None) -> dict:
-        """Run one command. Returns the ack ({ok, version}); raises DomainError on refusal."""
+        """Run one command. Returns the ack ({ok, version}) once its events are committed;
+        raises DomainError on refusal.
+
+        Commands that arrive while a batch is being committed wait in the meeting's queue and
+        go together into the next batch: decided one by one in arrival order, committed in one
+        transaction, published as one delta (group commit, see docs/performance.md)."""
         live = await self.get(meeting_id)
         cmd = parse_command(name, args)
-        key = (actor_key(actor), command_id) if command_id else None
-        async with live.lock:
-            if key and key in live.done:
-                return {**live.done[key], "duplicate": True}
-            for attempt in range(3):
-                now = self.clock()
-                events = decide(live.state, cmd, actor, now)
-                if not events:
-                    return {"ok": True, "version": live.state.version}
-                items = [(e.type, event_payload(e), actor_key(actor), e.at, command_id) for e in events]
-                try:
-                    stored = await asyncio.to_thread(self.store.append, meeting_id, live.last_hash,
-                                                     live.state.version + 1, items)
-                    break
-                except Conflict:
-                    # Another process appended first: catch up from the log and decide again.
-                    await self._catch_up(live)
-            else:
-                raise DomainError("internal_error")
-            from_version = live.state.version
+        future = asyncio.get_running_loop().create_future()
+        live.pending.append(Pending(actor, cmd, command_id, future))
+        if live.worker is None or live.worker.done():
+            live.worker = asyncio.get_running_loop().create_task(self._drain(live))
+        return await future
+
+    async def _drain(self, live: LiveMeeting) -> None:
+        while live.pending:
+            batch, live.pending = live.pending[:MAX_BATCH], live.pending[MAX_BATCH:]
+            try:
+                await self._run_batch(live, batch)
+            except Exception:
+                log.exception("batch failed in meeting %s", live.id)
+                await self._reload(live)
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(DomainError("internal_error"))
+
+    async def _run_batch(self, live: LiveMeeting, batch: list["Pending"], attempt: int = 0) -> None:
+        from_version, state = live.state.version, live.state
+        items: list[tuple] = []
+        results: list[tuple[Pending, object]] = []
+        remembered: dict[tuple[str, str], dict] = {}
+        ended = False
+        for p in batch:
+            key = (actor_key(p.actor), p.command_id) if p.command_id else None
+            if key and (key in live.done or key in remembered):
+                results.append((p, {**(live.done.get(key) or remembered[key]), "duplicate": True}))
+                continue
+            try:
+                events = decide(state, p.command, p.actor, self.clock())
+            except DomainError as exc:
+                results.append((p, exc))
+                continue
+            # Evolve now so the next command of the batch is decided on the state it will meet;
+            # if the commit fails the meeting is reloaded from the log and nothing was acked.
             for e in events:
-                evolve(live.state, e)
+                evolve(state, e)
+                items.append((e.type, event_payload(e), actor_key(p.actor), e.at, p.command_id))
+                ended = ended or isinstance(e, MeetingEnded)
+            ack = {"ok": True, "version": state.version}
+            if key and events:
+                remembered[key] = ack
+            results.append((p, ack))
+        if items:
+            try:
+                stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1, items)
+            except Conflict:
+                # Another process appended first: catch up from the log and decide the batch again.
+                await self._reload(live)
+                if attempt >= 2:
+                    raise
+                return await self._run_batch(live, batch, attempt + 1)
             live.last_hash = stored[-1].hash
-            ack = {"ok": True, "version": live.state.version}
-            if key:
+            for key, ack in remembered.items():
                 live.remember(key, ack)
             await self._publish(live, from_version, stored)
             self._schedule(live)
-        if any(isinstance(e, MeetingEnded) for e in events):
-            await asyncio.to_thread(self.store.mark_ended, meeting_id)
-        return ack
+            if ended:
+                await asyncio.to_thread(self.store.mark_ended, live.id)
+        for p, result in results:
+            if p.future.done():
+                continue
+            if isinstance(result, DomainError):
+                p.future.set_exception(result)
+            else:
+                p.future.set_result(result)
 
-    async def _catch_up(self, live: LiveMeeting) -> None:
-        for r in await asyncio.to_thread(self.store.events, live.id, live.state.version):
-            evolve(live.state, to_event(r))
-            live.last_hash = r.hash
+    async def _reload(self, live: LiveMeeting) -> None:
+        """Rebuild the meeting from its log (after a failed commit, or another writer's)."""
+        fresh = await self._load(live.id)
+        live.state, live.last_hash, live.done = fresh.state, fresh.last_hash, fresh.done
+        live.views, live.me = fresh.views, fresh.me
+        self.meetings[live.id] = live
 
     # ---- views ----
     def snapshot(self, live: LiveMeeting, role: Role, person: str | None) -> dict:

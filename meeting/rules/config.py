@@ -61,7 +61,7 @@ def normalize_config(raw: object) -> dict:
     ids = {p["id"]: p for p in out["roster"]}
     if proposer is None:
         proposer = next((p["id"] for p in out["roster"] if p["category"] == Category.PROPOSER), None)
-    elif proposer not in ids or ids[proposer]["category"] != Category.PROPOSER:
+    elif not isinstance(proposer, str) or proposer not in ids or ids[proposer]["category"] != Category.PROPOSER:
         raise DomainError("bad_config", reason="proposer must name a person of category proposer")
     out["proposer"] = proposer
     return out

