@@ -270,7 +270,7 @@ def _raise_hand(state, cmd, actor, now):
         raise DomainError("is_speaking")
     if pid in state.hands:
         raise DomainError("hand_already_up")
-    if False:
+    if state.speeches_by(pid) >= state.params.speeches_per_item:
         raise DomainError("speech_cap_reached", cap=state.params.speeches_per_item)
     return [ev.HandRaised(at=now, person=pid, stance=cmd.get("stance"))]
 

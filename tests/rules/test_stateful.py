@@ -91,8 +91,11 @@ def plausible(s) -> tuple[list, list]:
         for p in v.base:
             if p not in v.phone:
                 out += [(P(p), "cast_vote", {"choice": c}) for c in ("yes", "yes", "no", "abstain")]
-        out += [(P("s1"), "cast_vote", {"choice": "yes"})]
-        out += [(R, "enter_hand_count", {"choice": c, "count": n}) for c in ("yes", "no") for n in (0, 1, 3)]
+        # people outside the base, and people who already voted, try too
+        out += [(P(p), "cast_vote", {"choice": "yes"}) for p in ("s1", "s5", "exp", "obs")]
+        n_base = len(v.base)
+        out += [(R, "enter_hand_count", {"choice": c, "count": n})
+                for c in ("yes", "no") for n in (0, 1, 3, n_base - len(v.phone), n_base)]
         out += [(M, "close_vote", {})] * 4
     if s.phase == Phase.EXPLANATION:
         out += [(M, "start_explanation", {}), (M, "begin_item", {"item": 0}), (M, "begin_item", {"item": 0})]
@@ -100,6 +103,9 @@ def plausible(s) -> tuple[list, list]:
         stances = ("for", "against")
         out += [(P(p), "raise_hand", {"stance": stances[(len(s.speeches) + i) % 2]})
                 for i, p in enumerate(["prop", "s1", "s2", "s3", "s4", "exp"])]
+        debaters = [sp.person for sp in s.speeches if sp.kind == "debate" and sp.item == s.current_item]
+        if debaters:  # someone who has spoken asks again (up to and past the cap)
+            out += [(P(debaters[-1]), "raise_hand", {"stance": "for"})] * 3
         out += [(P(p), "lower_hand", {}) for p in s.hands]
         out += [(M, "lower_hand", {"person": p}) for p in s.hands]
         rec = recommend(s)
