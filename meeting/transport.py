@@ -30,6 +30,12 @@ def error(code: str, **details) -> dict:
     return {"ok": False, "error": DomainError(code, **details).to_dict()}
 
 
+def refused(code: str) -> socketio.exceptions.ConnectionRefusedError:
+    """A refused connection: the client's connect_error gets {message, data: <error object>}."""
+    err = DomainError(code).to_dict()
+    return socketio.exceptions.ConnectionRefusedError(err["message_en"], err)
+
+
 class Bucket:
     """A token bucket per connection: a burst of RATE_BURST, refilled at RATE_PER_SECOND."""
 
@@ -55,11 +61,11 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         who = await service.authenticate(token)
         if who is None:
-            raise socketio.exceptions.ConnectionRefusedError(DomainError("unauthenticated").to_dict())
+            raise refused("unauthenticated")
         meeting_id, role, person = who
         wanted = auth.get("meeting")
         if wanted is not None and wanted != meeting_id:
-            raise socketio.exceptions.ConnectionRefusedError(DomainError("wrong_meeting").to_dict())
+            raise refused("wrong_meeting")
         live = await service.get(meeting_id)
         await sio.save_session(sid, {"meeting": meeting_id, "role": role, "person": person})
         buckets[sid] = Bucket()
@@ -80,7 +86,10 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
     async def disconnect(sid, reason=None):
         buckets.pop(sid, None)
 
-    async def guarded(sid, data, handler):
+    async def guarded(sid, args, handler):
+        if len(args) > 1:
+            return error("bad_payload", reason="one data argument is expected")
+        data = args[0] if args else None
         try:
             session = await sio.get_session(sid)
         except KeyError:
@@ -102,7 +111,7 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
             return error("internal_error")
 
     @sio.event
-    async def command(sid, data=None):
+    async def command(sid, *args):
         async def run(session, data):
             command_id = data.get("id")
             if command_id is not None and (not isinstance(command_id, str) or not 1 <= len(command_id) <= 64):
@@ -113,18 +122,18 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
             actor = Actor(session["role"], session["person"])
             return await service.execute(session["meeting"], actor, data.get("name"), data.get("args"), command_id)
 
-        return await guarded(sid, data, run)
+        return await guarded(sid, args, run)
 
     @sio.event
-    async def sync(sid, data=None):
+    async def sync(sid, *args):
         async def run(session, data):
             live = await service.get(session["meeting"])
             return {"ok": True, "snapshot": service.snapshot(live, session["role"], session["person"])}
 
-        return await guarded(sid, data, run)
+        return await guarded(sid, args, run)
 
     @sio.event
-    async def audit(sid, data=None):
+    async def audit(sid, *args):
         async def run(session, data):
             if session["role"] not in AUDIT_ROLES:
                 return error("forbidden_role", role=str(session["role"]), command="audit")
@@ -133,8 +142,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
                 return error("bad_payload", reason="after and limit are whole numbers")
             return {"ok": True, "events": await service.audit(session["meeting"], after, min(limit, 500) or 1)}
 
-        return await guarded(sid, data, run)
+        return await guarded(sid, args, run)
 
     @sio.on("*")
-    async def anything_else(event, sid, data=None):
+    async def anything_else(event, sid, *args):
         return error("unknown_event", event=str(event)[:40])

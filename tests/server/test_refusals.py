@@ -176,9 +176,6 @@ async def test_a_command_without_any_payload_is_an_unknown_command(rooms, srv):
     assert ack["error"]["details"] == {"command": "None"}
 
 
-@pytest.mark.xfail(strict=True, reason="transport handlers take exactly one data argument: a message with two "
-                                       "(socket.emit('command', a, b, ack)) raises TypeError inside python-socketio, "
-                                       "no ack is ever sent and the client waits until its timeout")
 async def test_a_message_with_two_arguments_is_refused_with_bad_payload_not_left_unanswered(rooms, srv):
     room = rooms()
     phone = await room.join("s1")
@@ -386,8 +383,6 @@ async def test_a_token_of_meeting_a_cannot_join_or_command_meeting_b(rooms, srv)
     assert_up(srv)
 
 
-@pytest.mark.xfail(strict=True, reason="transport.connect raises ConnectionRefusedError(dict): python-socketio sends "
-                                       "str(dict), a Python repr, as the connect_error message, so a browser cannot read the code")
 async def test_a_refused_connection_carries_its_error_code_as_data_a_browser_can_read(rooms, srv):
     a, b = rooms(), rooms()
     for auth, code in (({"token": "not-a-real-token-at-all"}, "unauthenticated"),
