@@ -14,9 +14,13 @@ import logging
 
 import socketio
 import uvicorn
-from starlette.applications import Starlette
+from pathlib import Path
 
-from meeting import web
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from meeting import pages, web
 from meeting.demo import DEMO_CONFIG, DEMO_ID
 from meeting.service import Service
 from meeting.settings import Settings
@@ -49,7 +53,10 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
         await service.stop()
         store.close()
 
-    app = Starlette(routes=web.routes(service, settings.admin_key, settings.base_url), lifespan=lifespan)
+    static = StaticFiles(directory=Path(__file__).resolve().parent / "static")
+    app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
+                            *pages.routes(service, settings.base_url), Mount("/static", static, name="static")],
+                    lifespan=lifespan)
     app.state.service = service
     return socketio.ASGIApp(sio, app)
 

@@ -1,0 +1,57 @@
+"""Message catalogs (Babel .po files) for the screens: Simplified Chinese by default, English on request.
+
+Message ids are English. ``meeting/locale/zh_Hans/LC_MESSAGES/*.po`` hold the Chinese; every .po
+file there is one screen's domain and they are merged. English needs no catalog: the id is the text.
+The .po files are read at start-up (no compile step). Templates use ``_()``; the screens' JS gets
+the same catalog as JSON and uses ``t()``.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+_BABEL_LOCALE = {"zh": "zh_Hans", "en": "en"}
+
+
+def pick_lang(query: str | None, cookie: str | None, accept: str | None) -> str:
+    """?lang= first, then the cookie, then Chinese (the default even for an English browser:
+    the room speaks Chinese; English is on request)."""
+    for value in (query, cookie):
+        if value in LANGS:
+            return value
+    return DEFAULT_LANG
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """msgid -> text for a language (English: empty, the id is the text)."""
+    out: dict[str, str] = {}
+    folder = LOCALE_DIR / _BABEL_LOCALE[lang] / "LC_MESSAGES"
+    if not folder.is_dir():
+        return out
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=_BABEL_LOCALE[lang]):
+                if message.id and message.string and not message.fuzzy:
+                    out[str(message.id)] = str(message.string)
+    return out
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> Translations:
+    merged = Catalog(locale=_BABEL_LOCALE[lang])
+    for msgid, text in catalog(lang).items():
+        merged.add(msgid, text)
+    buf = io.BytesIO()
+    write_mo(buf, merged)
+    buf.seek(0)
+    return Translations(fp=buf)
