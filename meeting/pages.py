@@ -17,6 +17,7 @@ from starlette.routing import Route
 from . import i18n
 from .rules import Role
 from .service import Service
+from .views import STAFF, shared_view
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCREENS = {
@@ -27,6 +28,10 @@ SCREENS = {
     Role.PROJECTOR: "projector.html",
 }
 SHEET_ROLES = {Role.MODERATOR, Role.RECORDER}
+STAFF_ROLES = {Role.MODERATOR, Role.RECORDER, Role.SUPERVISOR}
+# htmx fragments for staff screens: /j/<token>/partial/<name>
+PARTIALS = {"record": "_record.html", "audit": "_audit.html"}
+AUDIT_TAIL = 300
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -84,4 +89,19 @@ def routes(service: Service, base_url: str) -> list[Route]:
                                    title=live.state.config.get("title", ""), config=live.state.config,
                                    people=people, staff=staff))
 
-    return [Route("/j/{token}", screen), Route("/j/{token}/sheet", sheet)]
+    async def partial(request: Request) -> Response:
+        """A server-rendered fragment of a staff screen (htmx swaps it in when the view changes):
+        ``record`` is the record taking shape, ``audit`` the newest events of the log."""
+        lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get("lang"), None)
+        name = request.path_params["name"]
+        who = await service.authenticate(request.path_params["token"])
+        if who is None or who[1] not in STAFF_ROLES or name not in PARTIALS:
+            return HTMLResponse("", status_code=404)
+        live = await service.get(who[0])
+        view = shared_view(live.state, STAFF)
+        context = {"view": view, "names": {pid: p["name"] for pid, p in view["roster"].items()}}
+        if name == "audit":
+            context["events"] = list(reversed(await service.audit(who[0], max(0, live.state.version - AUDIT_TAIL), AUDIT_TAIL)))
+        return HTMLResponse(render(lang, PARTIALS[name], **context))
+
+    return [Route("/j/{token}", screen), Route("/j/{token}/sheet", sheet), Route("/j/{token}/partial/{name}", partial)]

@@ -48,6 +48,8 @@
         try { fn(state); } catch (err) { console.error(err); }
       }
       tickCountdowns();
+      // htmx fragments refresh on this (hx-trigger="yishi:changed from:body").
+      document.body.dispatchEvent(new CustomEvent("yishi:changed", { detail: { version: state.version } }));
     });
   }
 
