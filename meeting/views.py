@@ -52,6 +52,9 @@ def shared_view(state: MeetingState, aud: str) -> dict:
         "outcomes": {str(i): o for i, o in state.outcomes.items()},
         "escalation": state.escalation,
         "ended_at": state.ended_at,
+        "signatures": dict(state.signatures),
+        "filed": state.filed,
+        "communicated": list(state.communicated),
     }
     if staff:
         view["notes"] = list(state.notes)

@@ -106,6 +106,11 @@ SPECS: dict[str, Spec] = {
                             "declare an item's outcome class"),
     "escalate": Spec(frozenset({M}), {"reason": _s(required=True, max_len=TEXT_MAX)}, "hand the topic to 五议两公开"),
     "end_meeting": Spec(frozenset({M}), {}, "end the meeting"),
+    "sign_record": Spec(frozenset({M, R, S}), {}, "sign the completed record (after the end; once per signer)"),
+    "file_record": Spec(frozenset({R}), {"note": _s(max_len=REASON_MAX)},
+                        "the record was filed with the supervision committee (after the end)"),
+    "communicate_result": Spec(frozenset({R, M}), {"how": _s(required=True, max_len=REASON_MAX)},
+                               "the result was communicated to the stakeholders (after the end)"),
 }
 
 

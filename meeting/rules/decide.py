@@ -21,7 +21,7 @@ Handler = Callable[[MeetingState, Command, Actor, int], list]
 _DECIDERS: dict[str, Handler] = {}
 
 # Only the record may still be completed once the meeting has ended.
-AFTER_END = frozenset({"write_summary", "add_note"})
+AFTER_END = frozenset({"write_summary", "add_note", "sign_record", "file_record", "communicate_result"})
 
 
 def _handles(name: str):
@@ -452,6 +452,34 @@ def _end_meeting(state, cmd, actor, now):
     if state.phase not in (Phase.CONCLUDED, Phase.SIGNIN, Phase.RULES, Phase.EXPLANATION):
         raise DomainError("outcomes_pending")
     return [ev.MeetingEnded(at=now)]
+
+
+# ---- after the meeting: the record's signatures, filing and communication ---------------------
+def check_ended(state: MeetingState) -> None:
+    if state.phase != Phase.ENDED:
+        raise DomainError("meeting_not_ended")
+
+
+@_handles("sign_record")
+def _sign_record(state, cmd, actor, now):
+    check_ended(state)
+    if str(actor.role) in state.signatures:
+        raise DomainError("already_signed")
+    return [ev.RecordSigned(at=now, role=str(actor.role), person=actor.person)]
+
+
+@_handles("file_record")
+def _file_record(state, cmd, actor, now):
+    check_ended(state)
+    if state.filed is not None:
+        raise DomainError("already_filed")
+    return [ev.RecordFiled(at=now, note=cmd.get("note") or "")]
+
+
+@_handles("communicate_result")
+def _communicate_result(state, cmd, actor, now):
+    check_ended(state)
+    return [ev.ResultCommunicated(at=now, how=cmd.get("how"))]
 
 
 missing = set(SPECS) - set(_DECIDERS)

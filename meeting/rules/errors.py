@@ -74,6 +74,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "details_required": ("须填写：{field}", "Required: {field}"),
     "outcome_declared": ("该事项已宣布结果", "This item's outcome is already declared"),
     "not_voted": ("该事项尚未表决", "This item has not been voted on"),
+    # after the meeting
+    "meeting_not_ended": ("会议结束后才能办理", "Only possible once the meeting has ended"),
+    "already_signed": ("已签字", "Already signed"),
+    "already_filed": ("记录已报送", "The record has already been filed"),
 }
 
 

@@ -258,3 +258,25 @@ class Escalated(Event):
 @event("meeting_ended")
 class MeetingEnded(Event):
     """The meeting ended; only the record may still be completed."""
+
+
+@event("record_signed")
+class RecordSigned(Event):
+    """The record was signed by role (moderator | recorder | supervisor); person for the supervisor."""
+
+    role: str
+    person: str | None
+
+
+@event("record_filed")
+class RecordFiled(Event):
+    """The record was filed with the supervision committee (000 §5(7)①: the same or the next day)."""
+
+    note: str
+
+
+@event("result_communicated")
+class ResultCommunicated(Event):
+    """The result was communicated to the stakeholders, and how (000 §5(7)③: within 2 days)."""
+
+    how: str

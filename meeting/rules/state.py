@@ -120,6 +120,9 @@ class MeetingState:
     escalation: dict | None = None
     consultation_opened_at: int | None = None
     ended_at: int | None = None
+    signatures: dict[str, dict] = field(default_factory=dict)  # role -> {at, person}
+    filed: dict | None = None  # {at, note}
+    communicated: list[dict] = field(default_factory=list)  # [{at, how}]
 
     # ---- derived views used by decide and the projections -------------------------------
     @property
@@ -403,3 +406,18 @@ def _meeting_ended(s: MeetingState, e: ev.MeetingEnded) -> None:
     s.ended_at = e.at
     s.hands.clear()
     s.phase = Phase.ENDED
+
+
+@_on(ev.RecordSigned)
+def _signed(s: MeetingState, e: ev.RecordSigned) -> None:
+    s.signatures[e.role] = {"at": e.at, "person": e.person}
+
+
+@_on(ev.RecordFiled)
+def _filed(s: MeetingState, e: ev.RecordFiled) -> None:
+    s.filed = {"at": e.at, "note": e.note}
+
+
+@_on(ev.ResultCommunicated)
+def _communicated(s: MeetingState, e: ev.ResultCommunicated) -> None:
+    s.communicated.append({"at": e.at, "how": e.how})

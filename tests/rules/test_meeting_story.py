@@ -37,3 +37,25 @@ def test_a_whole_meeting_in_order_and_replay_equals_live():
     room.do(MOD, "end_meeting")
     assert room.state.phase == Phase.ENDED
     assert room.replayed().to_dict() == room.state.to_dict()
+
+
+def test_after_the_end_the_record_is_signed_filed_and_communicated():
+    from meeting.rules import Role
+    from tests.engine import Actor
+
+    room = Room(config(6))
+    room.sign_in_all()
+    room.refused("meeting_not_ended", REC, "file_record")
+    room.do(MOD, "end_meeting")
+    sup = Actor(Role.SUPERVISOR, "sup")
+    room.do(sup, "sign_record")
+    room.refused("already_signed", sup, "sign_record")
+    room.refused("forbidden_role", person("s1"), "sign_record")
+    room.do(REC, "sign_record")
+    room.do(REC, "file_record", note="报送社区监委会")
+    room.refused("already_filed", REC, "file_record")
+    room.do(MOD, "communicate_result", how="公示栏张贴")
+    s = room.state
+    assert set(s.signatures) == {"supervisor", "recorder"} and s.signatures["supervisor"]["person"] == "sup"
+    assert s.filed["note"] == "报送社区监委会" and s.communicated[0]["how"] == "公示栏张贴"
+    assert room.replayed().to_dict() == s.to_dict()

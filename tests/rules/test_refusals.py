@@ -45,6 +45,9 @@ VALID_ARGS = {
     "declare_outcome": {"item": 0, "outcome": "b"},
     "escalate": {"reason": "x"},
     "end_meeting": {},
+    "sign_record": {},
+    "file_record": {"note": "x"},
+    "communicate_result": {"how": "x"},
 }
 
 
@@ -76,7 +79,7 @@ def test_wrong_role_is_refused(name, role):
                                   "pause_timer", "resume_timer", "begin_item", "declare_outcome", "escalate",
                                   "end_meeting", "present_rules", "amend_rules", "declare_open", "start_explanation",
                                   "call_to_order", "enter_hand_count", "sign_out", "write_summary", "add_note", "tick",
-                                  "create_meeting"])
+                                  "create_meeting", "file_record", "communicate_result"])
 def test_a_participant_may_not_send_staff_commands(name):
     room = debate_room()
     room.refused("forbidden_role", person("s1"), name, **VALID_ARGS[name])
