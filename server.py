@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from meeting import pages, web
 from meeting.demo import DEMO_CONFIG, DEMO_ID
+from meeting.record.routes import routes as record_routes
 from meeting.service import Service
 from meeting.settings import Settings
 from meeting.store import Store
@@ -55,7 +56,7 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
 
     static = StaticFiles(directory=Path(__file__).resolve().parent / "static")
     app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
-                            *pages.routes(service, settings.base_url), Mount("/static", static, name="static")],
+                            *pages.routes(service, settings.base_url), *record_routes(service), Mount("/static", static, name="static")],
                     lifespan=lifespan)
     app.state.service = service
     return socketio.ASGIApp(sio, app)

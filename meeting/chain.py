@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 GENESIS = "0" * 64
 
@@ -24,13 +25,78 @@ def link(prev_hash: str, meeting_id: str, seq: int, type_: str, at: int, actor: 
 def verify(meeting_id: str, rows: list[dict]) -> tuple[bool, int | None, str]:
     """Check exported rows ({seq, type, at, actor, payload, hash}) in order.
 
-    Returns (intact, position of the first bad row or None, explanation)."""
+    Returns (intact, position of the first bad row or None, explanation). ``diagnose`` gives the
+    same answer with the kind of damage (edited, removed, reordered, inserted) spelled out."""
+    finding = diagnose(meeting_id, rows)
+    return finding.intact, finding.position, finding.message
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of checking a log: intact, or the first damage found.
+
+    kind: None (intact) | edited | removed | reordered | inserted | truncated | malformed.
+    position: 0-based index in the rows where the damage shows; seq and type name the event."""
+
+    intact: bool
+    kind: str | None
+    position: int | None
+    seq: int | None
+    type: str | None
+    message: str
+    final_hash: str = GENESIS
+    redacted: int = 0
+
+
+def _describe(row: dict) -> str:
+    return f"seq {row.get('seq')} ({row.get('type')})"
+
+
+def diagnose(meeting_id: str, rows: list[dict], final_hash: str | None = None) -> Finding:
+    """Walk the chain and name the first event that was edited, removed or reordered.
+
+    - a gap in seq with the missing seq nowhere later: **removed**;
+    - the expected seq found later in the list: **reordered** (the event that is out of place);
+    - a seq repeated or going backwards with nothing missing: **inserted**;
+    - seq in place but the hash does not match the content: **edited**.
+    A row marked ``"redacted"`` (an anonymous ballot's choice left out of a staff export) cannot
+    be recomputed; its stored hash is taken as given, so the chain around it is still checked.
+    ``final_hash``, when given (the hash printed on the signed record), also catches events
+    removed from the end."""
     prev = GENESIS
+    redacted = 0
     for pos, row in enumerate(rows):
-        if row.get("seq") != pos + 1:
-            return False, pos, f"event at position {pos + 1} has seq {row.get('seq')}: an event was removed or reordered"
-        expected = link(prev, meeting_id, row["seq"], row["type"], row["at"], row["actor"], row["payload"])
+        if not isinstance(row, dict) or not {"seq", "type", "at", "actor", "payload", "hash"} <= set(row):
+            return Finding(False, "malformed", pos, None, None, f"row at position {pos + 1} is not an event row")
+        want = pos + 1
+        seq = row.get("seq")
+        if seq != want:
+            later = next((i for i in range(pos + 1, len(rows)) if isinstance(rows[i], dict) and rows[i].get("seq") == want), None)
+            if later is not None:
+                moved = rows[later]
+                return Finding(False, "reordered", pos, want, moved.get("type"),
+                               f"event {_describe(moved)} is out of order: it appears at position {later + 1}, "
+                               f"after {_describe(rows[later - 1])}; an event was reordered")
+            if isinstance(seq, int) and seq > want:
+                return Finding(False, "removed", pos, want, None,
+                               f"event seq {want} is missing (before {_describe(row)}): an event was removed")
+            return Finding(False, "inserted", pos, seq if isinstance(seq, int) else None, row.get("type"),
+                           f"event at position {pos + 1} repeats or misnumbers {_describe(row)}: an event was inserted")
+        if row.get("redacted"):
+            redacted += 1
+            prev = row["hash"]
+            continue
+        try:
+            expected = link(prev, meeting_id, seq, row["type"], row["at"], row["actor"], row["payload"])
+        except (TypeError, ValueError, AttributeError):
+            expected = None
         if row.get("hash") != expected:
-            return False, pos, f"event seq {row['seq']} ({row['type']}) does not match its hash: it was edited"
+            return Finding(False, "edited", pos, seq, row.get("type"),
+                           f"event {_describe(row)} does not match its hash: it was edited")
         prev = row["hash"]
-    return True, None, f"{len(rows)} events intact; final hash {prev}"
+    if final_hash is not None and final_hash != prev:
+        return Finding(False, "truncated", len(rows), len(rows) + 1, None,
+                       f"the last event's hash {prev} is not the expected final hash {final_hash}: "
+                       f"events were removed from the end (or the log belongs to another record)", prev, redacted)
+    note = f" ({redacted} redacted events taken as given)" if redacted else ""
+    return Finding(True, None, None, None, None, f"{len(rows)} events intact{note}; final hash {prev}", prev, redacted)

@@ -1,0 +1,110 @@
+"""Exports of a meeting: the record as docx, pdf, md or html, and the raw event log as json.
+
+``export(rows, meeting_id, fmt)`` → ``Export(data, content_type, filename)``. The JSON form is the
+log as stored — ``{"format", "meeting", "title", "count", "final_hash", "events": [{seq, type, at,
+actor, payload, command_id, hash}]}`` — and ``load_log`` reads it back, so the record can be
+rebuilt from an exported log and ``python -m meeting verify`` can check it.
+
+``redact_anonymous`` (used for staff downloads over HTTP) leaves the choice out of the phone
+ballots of anonymous votes, as every screen does (docs/security.md); such a row is marked
+``"redacted": true`` and ``chain.diagnose`` takes its hash as given. The CLI, which reads the
+database directly, exports everything.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .model import as_rows, build_record
+
+FORMATS = ("docx", "pdf", "md", "html", "json")
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+LOG_FORMAT = "yishi-event-log/1"
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    content_type: str
+    filename: str  # may contain Chinese; see ascii_filename for the fallback
+    ascii_filename: str
+
+
+def log_json(rows: Iterable, meeting_id: str, redact_anonymous: bool = False) -> dict:
+    rows = as_rows(rows)
+    anonymous = set()
+    if redact_anonymous:
+        for r in rows:
+            if r.type == "vote_opened" and r.payload.get("ballot") == "anonymous":
+                anonymous.add(r.payload.get("vote_id"))
+    events = []
+    title = ""
+    for r in rows:
+        d = r.to_dict()
+        if r.type == "meeting_created":
+            title = (r.payload.get("config") or {}).get("title", "")
+        if r.type == "vote_cast" and r.payload.get("vote_id") in anonymous:
+            d["payload"] = {k: v for k, v in r.payload.items() if k != "choice"}
+            d["redacted"] = True
+        events.append(d)
+    return {"format": LOG_FORMAT, "meeting": meeting_id, "title": title, "count": len(events),
+            "final_hash": events[-1]["hash"] if events else None, "events": events}
+
+
+def load_log(data: bytes | str | dict) -> tuple[str, list[dict], str | None]:
+    """(meeting id, event rows, the final hash the file claims) from an exported JSON log."""
+    doc = json.loads(data) if isinstance(data, (bytes, str)) else data
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list) or not isinstance(doc.get("meeting"), str):
+        raise ValueError("not an exported event log: expected {\"meeting\": id, \"events\": [...]}")
+    return doc["meeting"], doc["events"], doc.get("final_hash")
+
+
+def _safe(name: str) -> str:
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", name).strip(" ._")
+    return name[:60] or "record"
+
+
+def filenames(meeting_id: str, title: str, fmt: str) -> tuple[str, str]:
+    stem = "事件日志" if fmt == "json" else "协商活动记录表"
+    ascii_stem = "event-log" if fmt == "json" else "record"
+    return f"{_safe(title)}-{stem}-{_safe(meeting_id)}.{fmt}", f"{ascii_stem}-{_safe(meeting_id)}.{fmt}"
+
+
+def export(rows: Iterable, meeting_id: str, fmt: str, as_of: int | None = None,
+           redact_anonymous: bool = False) -> Export:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt}; one of {', '.join(FORMATS)}")
+    rows = as_rows(rows)
+    if fmt == "json":
+        doc = log_json(rows, meeting_id, redact_anonymous)
+        data = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+        title = doc["title"]
+    else:
+        record = build_record(rows, meeting_id, as_of=as_of)
+        title = record.title
+        if fmt == "html":
+            from .html import render_html
+
+            data = render_html(record).encode("utf-8")
+        elif fmt == "md":
+            from .markdown import render_markdown
+
+            data = render_markdown(record).encode("utf-8")
+        elif fmt == "docx":
+            from .docx import render_docx
+
+            data = render_docx(record)
+        else:
+            from .pdf import render_pdf
+
+            data = render_pdf(record)
+    name, ascii_name = filenames(meeting_id, title, fmt)
+    return Export(data, CONTENT_TYPES[fmt], name, ascii_name)

@@ -1,0 +1,179 @@
+"""Every piece of Chinese text of the official record (《城乡社区协商活动记录表》), in one place.
+
+The record is an official Chinese document, so its labels are literal Chinese here and nowhere
+else in ``meeting/record``. The renderers (docx, pdf/html, markdown) only lay these out.
+"""
+from __future__ import annotations
+
+TITLE = "城乡社区协商活动记录表"
+SUBTITLE_SOURCE = "（依据温州市《城乡社区协商操作规程》表B.3、金华市《城乡社区议事协商记录表》附件2）"
+DRAFT_MARK = "（会议尚未结束，本表为草稿）"
+
+# ---- header fields ----
+F_TOPIC = "协商议题"
+F_DESCRIPTION = "议题说明"
+F_ITEMS = "协商事项"
+F_TIME = "协商时间"
+F_SCHEDULED = "计划时间"
+F_PLACE = "协商地点"
+F_FORM = "协商形式"
+F_TRACK = "议事类型"
+F_MODERATOR = "主持人"
+F_RECORDER = "记录人"
+F_SUPERVISORS = "监督员"
+F_PARTICIPANTS = "协商主体"
+F_MEETING_ID = "会议编号"
+F_PREVIOUS = "前次协商"
+F_RULES = "议事规则"
+
+FORMS = {"onsite": "线下协商（现场）", "online": "线上协商", "mixed": "线上线下相结合"}
+TRACKS = {"immediate": "即时议", "in_depth": "深入议"}
+
+TIME_RANGE = "{start} 至 {end}"
+TIME_UNTIL_NOW = "{start} 起（尚未结束）"
+NOT_STARTED = "（无签到记录）"
+BLANK = "—"
+NONE = "无"
+
+# ---- people ----
+CATEGORIES = {
+    "stakeholder": "利益相关方",
+    "proposer": "议题提出人",
+    "expert": "专家学者/专业技术人员",
+    "department": "辖区职能部门",
+    "observer": "旁听人员",
+    "supervisor": "监督员",
+    "guide": "协商指导人",
+}
+CATEGORY_ORDER = ("proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer")
+CHANNELS = {"room": "现场（本人手机）", "online": "线上", "recorder": "记录人代签"}
+PRESENT = "出席"
+ABSENT = "缺席"
+LEFT_AT = "{time} 离场"
+VOTES_YES = "有"
+VOTES_NO = "无"
+CATEGORY_SUMMARY = "{category}：应到 {registered} 人，实到 {present} 人"
+
+ROSTER_HEAD = ("序号", "姓名", "身份", "表决权", "出席情况", "签到方式", "签到时间")
+
+# ---- rules of procedure ----
+RULES_SUMMARY = ("每人每次发言不超过 {limit}，每人每项发言不超过 {cap} 次；"
+                 "议事规则通过比例：{adoption}；事项表决通过比例：{substantive}；{ballot}")
+BALLOTS = {"named": "记名表决", "anonymous": "不记名表决"}
+RULES_NOT_ADOPTED = "议事规则未获通过"
+
+# ---- the process ----
+SECTION_PROCESS = "协商过程"
+PROCESS_HEAD = ("序号", "时间", "环节", "人员", "身份", "立场", "时长", "超时", "内容")
+STEP_RULES_PRESENTED = "公布议事规则（草案）"
+STEP_RULES_AMENDED = "修改议事规则（草案）"
+STEP_RULES_VOTE = "议事规则表决"
+STEP_OPENED = "宣布协商正式开始"
+STEP_ITEM = "第{n}项开始协商"
+STEP_EXPLANATION = "议题说明"
+STEP_DEBATE = "发言"
+STEP_EXPERT = "专家论证/解答"
+STEP_NOTE = "记录人备注"
+STEP_ORDER = "制止"
+STEP_ITEM_VOTE = "第{n}项表决"
+STEP_VOTE_ABANDONED = "表决中止"
+STEP_OUTCOME = "第{n}项协商结果"
+STEP_ESCALATED = "上升为重大决策事项"
+STEP_SIGNED_OUT = "离场"
+STEP_ENDED = "会议结束"
+SPEECH_KINDS = {"explanation": "议题说明", "debate": "发言", "expert": "专家论证/解答"}
+STANCES = {"for": "赞成", "against": "反对"}
+YES = "是"
+NO = "否"
+NO_SUMMARY = "（记录人未填写摘要）"
+DEPARTURE = "未按推荐顺序给予发言权（推荐：{recommended}；理由：{reason}）"
+PAUSED = "计时暂停共 {duration}"
+ENDED_BY = {"moderator": "主持人结束", "yield": "发言人提前结束", "auto": "到时自动结束", "escalated": "因议题上升而结束"}
+NOTE_KINDS = {"expert_answer": "专家解答", "consensus": "达成的共识", "dissent": "异议", "other": "其他"}
+ORDER_REASONS = {
+    "interrupting": "插话",
+    "direct_debate": "直接辩论",
+    "personal_attack": "人身攻击",
+    "questioning_motives": "质疑动机",
+    "labelling": "扣帽子/贴标签",
+    "other": "其他",
+}
+ORDER_TEXT = "制止理由：{reason}"
+VOTE_REF = "见表决情况第 {n} 次：{result}"
+ABANDONED_TEXT = "表决因议题上升为重大决策事项而中止"
+DURATION = "{m}分{s:02d}秒"
+SECTION_DEPARTURES = "未按推荐顺序给予发言权的情况"
+SECTION_ORDERS = "制止情况"
+SECTION_NOTES = "专家意见与记录人备注"
+
+# ---- votes ----
+SECTION_VOTES = "协商表决"
+VOTES_HEAD = ("次序", "表决事项", "表决方式", "表决基数", "登记人数", "赞成", "反对", "弃权", "未表决", "通过条件", "结果")
+VOTE_KIND_RULES = "议事规则"
+VOTE_KIND_ITEM = "第{n}项：{title}"
+VOTE_MODES = {"phone": "手机表决", "hands": "举手表决", "mixed": "手机与举手结合"}
+COUNT_PERCENT = "{count}（{percent}）"
+THRESHOLD_INCLUSIVE = "赞成达到表决基数的 {num}/{den} 以上（含本数），至少 {needed} 人"
+THRESHOLD_EXCLUSIVE = "赞成超过表决基数的 {num}/{den}，至少 {needed} 人"
+PASSED = "通过"
+NOT_PASSED = "未通过"
+ABANDONED = "中止"
+BASE_NOTE = ("表决基数为表决开始时已签到、有表决权的利益相关方人数（不含非涉利益相关人员、辖区职能部门及专业技术指导人员）；"
+             "百分比均以表决基数为分母，保留一位小数。")
+NO_VOTES = "（无表决）"
+
+# ---- outcomes ----
+SECTION_OUTCOMES = "协商结果"
+OUTCOME_CLASSES = {
+    "a": "a. 同意——协商利益主体达成一致意见",
+    "b": "b. 终止——表决未通过且赞成人数少于三分之一，终止协商",
+    "c": "c. 再协商——表决未通过但赞成人数达到三分之一，时机成熟后再次协商",
+    "d": "d. 提交“五议两公开”——涉及大部分群众利益，上升为重大决策事项",
+}
+OUTCOME_ITEM = "第{n}项 {title}"
+OUTCOME_NONE = "未宣布结果"
+D_WHAT = "落实意见"
+D_WHO = "落实责任人"
+D_BY_WHEN = "完成时限"
+D_WHEN = "再次协商时机"
+D_TERMS = "再次协商要求"
+D_NOTE = "说明"
+OUTCOME_DETAIL_LABELS = {"what": D_WHAT, "who": D_WHO, "by_when": D_BY_WHEN, "when": D_WHEN, "terms": D_TERMS, "note": D_NOTE}
+ESCALATION = "主持人认定议题涉及本社区（村）大部分群众利益，上升为重大决策事项（{time}）：{reason}"
+DECLARED_AT = "宣布时间"
+
+# ---- signatures ----
+SECTION_SIGNATURES = "签字"
+SIGN_ROLES = {"moderator": "主持人", "recorder": "记录人", "supervisor": "监督员"}
+SIGN_ORDER = ("recorder", "moderator", "supervisor")
+SIGNED = "{name}（已于 {time} 在系统中签字确认）"
+UNSIGNED = "________________（签字）    日期：____年__月__日"
+
+# ---- deadlines ----
+SECTION_DEADLINES = "备案与结果传达"
+DL_FILED = "报居（村）务监督委员会备案（协商结果确定当日或次日，000 §5(7)①）"
+DL_COMMUNICATED = "向利益相关方传达协商结果（确定后两日内，000 §5(7)③）"
+DL_DUE = "期限：{date}"
+DL_DONE = "{time} 完成"
+DL_ON_TIME = "按时"
+DL_LATE = "逾期 {days} 天"
+DL_NOT_YET = "尚未办理"
+DL_NOT_YET_OVERDUE = "尚未办理，已逾期"
+DL_NOT_ENDED = "会议结束后计算"
+DL_HOW = "方式：{how}"
+DL_NOTE_RULE = ("计日方法：协商结果确定日为会议结束当日；备案期限为次日，传达期限为其后第二日（按自然日计算，开始当日不计入），"
+                "期限最后一日为休息日或法定节假日的，顺延至其后第一个工作日（参照《民法典》第二百零一条、第二百零三条；"
+                "工作日以国务院办公厅公布的节假日安排为准，含调休上班日）。")
+DL_NOTE_FALLBACK = "注意：{years}年的法定节假日安排尚未收录，上述期限仅按周六、周日为休息日推算，请人工核对。"
+WEEKDAYS = "一二三四五六日"
+DATE = "{y}年{m}月{d}日（周{w}）"
+
+# ---- integrity ----
+SECTION_INTEGRITY = "记录校验"
+INT_FINAL_HASH = "事件日志最终哈希（SHA-256）"
+INT_EVENTS = "事件数"
+INT_STATUS = "哈希链校验"
+INT_OK = "完整"
+INT_BROKEN = "异常：{message}"
+INT_UNKNOWN = "未校验（无哈希）"
+INT_HOW = "核对方法：导出 JSON 事件日志后运行 python -m meeting verify 日志文件.json --final-hash 上述哈希"

@@ -1,0 +1,55 @@
+"""HTTP downloads of the record: GET /j/{token}/record.{fmt} (fmt: docx, pdf, md, html, json).
+
+Staff tokens only (moderator, recorder, supervisor); any other or unknown token gets 404, as the
+other staff-only pages do. Before the meeting has ended: 409 with the error ``meeting_not_ended``.
+The file comes as an attachment (``?inline=1`` shows html/pdf in the browser instead), named after
+the topic with an ASCII fallback. The JSON log leaves out anonymous ballots' choices (see
+export.py). Building the file (WeasyPrint especially) runs in a worker thread.
+
+Wiring (server.py): ``Starlette(routes=[..., *record_routes(service), ...])`` with
+``from meeting.record.routes import routes as record_routes``.
+"""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..rules import DomainError, Phase, Role
+from .export import FORMATS, export
+
+STAFF_ROLES = {Role.MODERATOR, Role.RECORDER, Role.SUPERVISOR}
+
+
+def _error(exc: DomainError, status: int) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": exc.to_dict()}, status_code=status)
+
+
+def routes(service) -> list[Route]:
+    async def record(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        who = await service.authenticate(request.path_params["token"])
+        if who is None or who[1] not in STAFF_ROLES or fmt not in FORMATS:
+            return _error(DomainError("unauthenticated") if fmt in FORMATS else DomainError("bad_payload", reason="format"), 404)
+        meeting_id = who[0]
+        try:
+            live = await service.get(meeting_id)
+        except DomainError as exc:
+            return _error(exc, 404)
+        if live.state.phase != Phase.ENDED:
+            return _error(DomainError("meeting_not_ended"), 409)
+        rows = await asyncio.to_thread(service.store.events, meeting_id)
+        now = service.clock()
+        out = await asyncio.to_thread(export, rows, meeting_id, fmt, now, True)
+        inline = request.query_params.get("inline") == "1" and fmt in ("html", "pdf")
+        disposition = (f"{'inline' if inline else 'attachment'}; filename=\"{out.ascii_filename}\"; "
+                       f"filename*=UTF-8''{quote(out.filename)}")
+        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        if fmt == "html":
+            headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return Response(out.data, media_type=out.content_type, headers=headers)
+
+    return [Route("/j/{token}/record.{fmt}", record)]

@@ -1,0 +1,162 @@
+"""Every format: docx (python-docx), pdf (pdftotext, pdffonts), html, md; the same content from
+an exported JSON log; markup and control characters come out as plain text."""
+import io
+import json
+import subprocess
+
+import docx
+import pytest
+
+from meeting.record import build_record, export, load_log
+from meeting.record import labels as L
+from meeting.record.docx import render_docx
+from meeting.record.html import render_html
+from meeting.record.markdown import render_markdown
+from meeting.record.pdf import render_pdf
+from meeting.chain import link
+from tests.record.scenario import MEETING_ID, TITLE, run_meeting
+
+
+def docx_text(data: bytes) -> tuple[docx.document.Document, str]:
+    d = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in d.paragraphs]
+
+    def walk(table):
+        for row in table.rows:
+            seen = set()
+            for cell in row.cells:
+                if id(cell._tc) in seen:
+                    continue
+                seen.add(id(cell._tc))
+                parts.extend(p.text for p in cell.paragraphs)
+                for t in cell.tables:
+                    walk(t)
+
+    for t in d.tables:
+        walk(t)
+    return d, "\n".join(parts)
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True).stdout
+
+
+def test_docx_is_the_form(record):
+    d, text = docx_text(render_docx(record))
+    assert d.paragraphs[0].text == L.TITLE
+    form = d.tables[0]
+    labels = [row.cells[0].text for row in form.rows]
+    for label in (L.F_TOPIC, L.F_ITEMS, L.F_TIME, L.F_PLACE, L.F_FORM, L.F_MODERATOR, L.F_RECORDER, L.F_SUPERVISORS,
+                  L.F_PARTICIPANTS, L.SECTION_PROCESS, L.SECTION_VOTES, L.SECTION_OUTCOMES, L.SECTION_SIGNATURES,
+                  L.SECTION_INTEGRITY):
+        assert label in labels
+    row = dict(zip(labels, form.rows))
+    assert row[L.F_TOPIC].cells[1].text == TITLE and row[L.F_PLACE].cells[1].text == "幸福社区二楼会议室"
+    roster, = row[L.F_PARTICIPANTS].cells[1].tables
+    assert len(roster.rows) == 1 + 11
+    process, = row[L.SECTION_PROCESS].cells[1].tables
+    assert len(process.rows) == 1 + len(record.process)
+    votes, = row[L.SECTION_VOTES].cells[1].tables
+    assert len(votes.rows) == 1 + 3
+    assert [c.text for c in votes.rows[2].cells][5:9] == ["5（83.3%）", "1（16.7%）", "0（0.0%）", "0（0.0%）"]
+    assert record.final_hash in text and "陈伟需先说明一楼住户情况" in text
+    # the East Asian font is set, so Word does not draw Chinese in a Latin font
+    assert 'w:eastAsia="宋体"' in d.styles["Normal"].element.xml
+
+
+def test_pdf_has_chinese_text_and_an_embedded_cjk_font(record, tmp_path):
+    data = render_pdf(record)
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data, tmp_path)
+    for s in (L.TITLE, TITLE, "刘秀英", "孙立军", "林监督", "83.3%", record.final_hash[:16]):
+        assert s in text.replace("\n", ""), s
+    path = tmp_path / "r.pdf"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    cjk = [line for line in fonts.splitlines() if "CJK" in line]
+    assert cjk and all(" yes " in line for line in cjk), fonts  # embedded
+
+
+def test_html_and_markdown(record):
+    html = render_html(record)
+    assert f"<h1>{L.TITLE}</h1>" in html and "<th scope=\"row\">协商议题</th>" in html
+    assert html.count("<table class=\"inner") == 3
+    md = render_markdown(record)
+    assert md.startswith(f"# {L.TITLE}") and f"## {L.SECTION_VOTES}" in md
+    assert "| 2 \\| 第1项：是否加装电梯" not in md  # cells are separated, not escaped
+    assert "5（83.3%）" in md.replace("\\", "")
+
+
+def test_same_document_from_an_exported_json_log(meeting_rows, tmp_path):
+    exported = export(meeting_rows, MEETING_ID, "json")
+    doc = json.loads(exported.data)
+    assert doc["meeting"] == MEETING_ID and doc["count"] == len(meeting_rows)
+    assert set(doc["events"][0]) == {"seq", "type", "at", "actor", "payload", "command_id", "hash"}
+    meeting_id, rows, claimed = load_log(exported.data)
+    assert claimed == meeting_rows[-1]["hash"]
+    again = build_record(rows, meeting_id)
+    first = build_record(meeting_rows, MEETING_ID)
+    assert again == first
+    for fmt in ("md", "html"):
+        assert export(rows, meeting_id, fmt).data == export(meeting_rows, MEETING_ID, fmt).data
+    assert docx_text(render_docx(again))[1] == docx_text(render_docx(first))[1]
+    assert pdf_text(render_pdf(again), tmp_path) == pdf_text(render_pdf(first), tmp_path)
+
+
+# ---- markup and control characters ----------------------------------------------------------
+EVIL_NAME = "<b>刘</b>**秀**[英](javascript:x)"
+EVIL_SUMMARY = "<script>alert(1)</script> & | `x` _y_ # z &amp;"
+
+
+def relink(rows):
+    prev = "0" * 64
+    for r in rows:
+        r["hash"] = link(prev, MEETING_ID, r["seq"], r["type"], r["at"], r["actor"], r["payload"])
+        prev = r["hash"]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def evil_record():
+    # s4 is called to order and the note is a line of its own: both show on full-width lines in the PDF
+    rows = run_meeting(names={"s4": EVIL_NAME}, summary=EVIL_SUMMARY, note=EVIL_SUMMARY + "\nb <i>c</i>").rows()
+    # control characters cannot come in through commands (they are stripped); put them in the log itself
+    cfg = rows[0]["payload"]["config"]
+    cfg["roster"][2]["name"] = "陈\x07伟\x1b[31m\u202e"
+    cfg["place"] = "会议室\x00\x0b\r"
+    return build_record(relink(rows), MEETING_ID)
+
+
+def test_model_strips_control_characters(evil_record):
+    assert evil_record.name_of("s2") == "陈伟[31m" and evil_record.place == "会议室"
+    text = evil_record.text()
+    assert not any(ord(ch) < 32 and ch not in "\n" for ch in text)
+    assert "\u202e" not in text
+
+
+def test_markup_is_text_in_html(evil_record):
+    html = render_html(evil_record)
+    assert "<script>" not in html and "<b>刘" not in html and "<i>c" not in html
+    assert "&lt;b&gt;刘&lt;/b&gt;**秀**[英](javascript:x)" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; | `x` _y_ # z &amp;amp;" in html
+
+
+def test_markup_is_text_in_markdown(evil_record):
+    md = render_markdown(evil_record)
+    assert "<script>" not in md and "<b>" not in md and "**秀**" not in md and "](javascript" not in md
+    assert r"\<b\>刘\</b\>\*\*秀\*\*\[英\]\(javascript:x\)" in md
+    assert r"\<script\>alert\(1\)\</script\> \& \| \`x\` \_y\_ \# z \&amp;" in md
+    assert not any(ord(ch) < 32 and ch not in "\n" for ch in md)
+
+
+def test_markup_is_text_in_docx(evil_record):
+    data = render_docx(evil_record)
+    d, text = docx_text(data)
+    assert EVIL_NAME in text and EVIL_SUMMARY in text and "陈伟[31m" in text
+
+
+def test_markup_is_text_in_pdf(evil_record, tmp_path):
+    text = pdf_text(render_pdf(evil_record), tmp_path).replace("\n", "")
+    assert "<b>刘</b>**秀**[英](javascript:x)" in text
+    assert "<script>alert(1)</script>" in text

@@ -1,0 +1,125 @@
+"""The exported log and `python -m meeting verify`: intact, or the first event edited, removed or
+reordered is named; the CLI's exit code is 0 or 1. Also `python -m meeting export` on a database."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from meeting.chain import diagnose, verify
+from meeting.record import export, load_log
+from meeting.store import Store
+from tests.record.scenario import MEETING_ID, run_meeting
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "meeting", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def log(meeting_rows):
+    return json.loads(export(meeting_rows, MEETING_ID, "json").data)
+
+
+def write(tmp_path, doc) -> Path:
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    return path
+
+
+def test_intact(log, tmp_path):
+    assert verify(MEETING_ID, log["events"])[0]
+    r = cli("verify", write(tmp_path, log))
+    assert r.returncode == 0 and r.stdout.startswith("INTACT") and log["final_hash"] in r.stdout
+    assert cli("verify", write(tmp_path, log), "--final-hash", log["final_hash"]).returncode == 0
+
+
+def test_edited(log, tmp_path):
+    i = next(i for i, e in enumerate(log["events"]) if e["type"] == "vote_cast" and e["payload"]["choice"] == "yes" and i > 40)
+    log["events"][i]["payload"]["choice"] = "no"
+    f = diagnose(MEETING_ID, log["events"])
+    assert (f.intact, f.kind, f.seq, f.type) == (False, "edited", i + 1, "vote_cast")
+    assert verify(MEETING_ID, log["events"])[:2] == (False, i)
+    r = cli("verify", write(tmp_path, log))
+    assert r.returncode == 1 and "(edited)" in r.stdout and f"seq {i + 1} (vote_cast)" in r.stdout
+
+
+def test_removed(log, tmp_path):
+    del log["events"][29]
+    f = diagnose(MEETING_ID, log["events"])
+    assert (f.kind, f.seq, f.position) == ("removed", 30, 29)
+    r = cli("verify", write(tmp_path, log))
+    assert r.returncode == 1 and "(removed)" in r.stdout and "seq 30 is missing" in r.stdout
+
+
+def test_reordered(log, tmp_path):
+    ev = log["events"]
+    ev[29], ev[30] = ev[30], ev[29]
+    f = diagnose(MEETING_ID, ev)
+    assert (f.kind, f.seq) == ("reordered", 30)
+    r = cli("verify", write(tmp_path, log))
+    assert r.returncode == 1 and "(reordered)" in r.stdout and "seq 30" in r.stdout
+
+
+def test_renumbered_after_a_removal_shows_as_edited(log):
+    ev = log["events"]
+    del ev[29]
+    for e in ev[29:]:
+        e["seq"] -= 1
+    f = diagnose(MEETING_ID, ev)
+    assert not f.intact and f.seq == 30
+
+
+def test_removed_from_the_end(log, tmp_path):
+    final = log["final_hash"]
+    log["events"].pop()
+    r = cli("verify", write(tmp_path, log))
+    assert r.returncode == 1 and "removed" in r.stdout
+    log["final_hash"] = log["events"][-1]["hash"]  # a careful forger: only the printed hash catches it
+    assert cli("verify", write(tmp_path, log)).returncode == 0
+    r = cli("verify", write(tmp_path, log), "--final-hash", final)
+    assert r.returncode == 1 and "(truncated)" in r.stdout
+
+
+def test_unreadable_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2")
+    r = cli("verify", bad)
+    assert r.returncode == 1 and "NOT VERIFIED" in r.stdout
+
+
+def test_anonymous_ballots_are_redacted_and_still_verify():
+    room = run_meeting(params={"ballot": "anonymous"})
+    rows = room.rows()
+    doc = json.loads(export(rows, MEETING_ID, "json", redact_anonymous=True).data)
+    casts = [e for e in doc["events"] if e["type"] == "vote_cast"]
+    assert casts and all("choice" not in e["payload"] and e["redacted"] for e in casts)
+    f = diagnose(MEETING_ID, doc["events"])
+    assert f.intact and f.redacted == len(casts)
+    # the record from the redacted log is the same: counts come from the closed votes
+    mid, events, _ = load_log(json.dumps(doc))
+    assert export(events, mid, "md").data == export(rows, MEETING_ID, "md").data
+    # the full export keeps them
+    full = json.loads(export(rows, MEETING_ID, "json").data)
+    assert all("choice" in e["payload"] for e in full["events"] if e["type"] == "vote_cast")
+
+
+def test_cli_export_from_a_database(tmp_path):
+    room = run_meeting()
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    store = Store(url)
+    rows = room.rows()
+    store.create_meeting(MEETING_ID, "3号楼加装电梯", rows[0]["at"], [],
+                         [(r["type"], r["payload"], r["actor"], r["at"], None) for r in rows])
+    store.close()
+    out = tmp_path / "r.md"
+    r = cli("export", MEETING_ID, "--format", "md", "--db", url, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == export(rows, MEETING_ID, "md", as_of=0).data
+    r = cli("export", MEETING_ID, "--format", "json", "--db", url, "--out", tmp_path / "l.json")
+    assert r.returncode == 0 and cli("verify", tmp_path / "l.json").returncode == 0
+    assert cli("export", "nope", "--format", "md", "--db", url).returncode == 2
