@@ -51,3 +51,20 @@ def test_language_is_chinese_by_default_and_english_on_request():
     assert i18n.pick_lang("fr", None, None) == "zh"
     assert i18n.translations("zh").gettext("Connected") == "已连接"
     assert i18n.translations("en").gettext("Connected") == "Connected"
+
+
+def test_a_message_id_means_the_same_in_every_catalog():
+    """The .po files are merged; one id with two different translations would depend on file order."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in sorted((i18n.LOCALE_DIR / "zh_Hans" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for m in read_po(fh):
+                if not m.id or not m.string:
+                    continue
+                if m.id in seen and seen[m.id][1] != m.string:
+                    clashes.append(f"{m.id!r}: {seen[m.id][0]} {seen[m.id][1]!r} vs {po.name} {m.string!r}")
+                seen.setdefault(m.id, (po.name, m.string))
+    assert not clashes, clashes
