@@ -180,6 +180,8 @@ class RandomMeeting(RuleBasedStateMachine):
             return
         assert self.state.to_dict() == before, f"decide({name}) changed the state"
         for e in events:
+            if e.type == "vote_cast":  # one person, one vote: a ballot is never cast over another
+                assert e.person not in self.state.vote.phone, e
             evolve(self.state, e)
         self.log.extend(events)
 
