@@ -50,8 +50,13 @@
       tickCountdowns();
       // htmx fragments refresh on this (hx-trigger="yishi:changed from:body").
       document.body.dispatchEvent(new CustomEvent("yishi:changed", { detail: { version: state.version } }));
+      // htmx's throttle drops the changes inside its window with no trailing request, so once the
+      // view has been quiet for a moment "yishi:settled" lets a fragment catch up with the last one.
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(() => document.body.dispatchEvent(new CustomEvent("yishi:settled")), 1000);
     });
   }
+  let settleTimer = null;
 
   function takeSnapshot(snap) {
     state.snapshot = snap;

@@ -1,0 +1,316 @@
+"""The moderator's console at 1366×768 and the supervisor's read-only view: sign-in progress and
+quorum, the rules vote by show of hands, the explanation, the RULES.md §3 worked example with the
+recommended speaker and its reason, a departure with a reason, the countdown with warning and
+overrun, pause/resume, a call to order, an expert's floor, a live phone vote, the result with
+percentages, outcomes, escalation and the end; keyboard shortcuts; English; names are text; the
+supervisor sees the same with no buttons, plus the audit trail.
+
+Participants and the recorder are driven over Socket.IO by `Remote` (python-socketio's AsyncClient on
+a thread, as in test_phone.py)."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import threading
+
+import pytest
+import socketio
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LAPTOP, shot
+from tests.server.harness import meeting_config
+
+_ids = itertools.count(1)
+
+
+class Remote:
+    """Another role's connection: remote("raise_hand", stance="for") -> the ack (asserted ok)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self._run(self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10))
+
+    def _run(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
+
+    def __call__(self, name: str, **args) -> dict:
+        ack = self._run(self.sio.call("command", {"id": f"mtest-{next(_ids)}", "name": name, "args": args}, timeout=10))
+        assert ack["ok"], (name, args, ack)
+        return ack
+
+    def close(self) -> None:
+        try:
+            self._run(self.sio.disconnect())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
+
+
+@pytest.fixture
+def remotes(server):
+    opened: list[Remote] = []
+
+    def _open(token: str) -> Remote:
+        r = Remote(server.url, token)
+        opened.append(r)
+        return r
+
+    yield _open
+    for r in opened:
+        r.close()
+
+
+def by(page: Page, testid: str):
+    return page.get_by_test_id(testid)
+
+
+def person_row(page: Page, list_testid: str, person: str):
+    return by(page, list_testid).locator(f"li[data-person={person}]")
+
+
+def test_moderator_runs_the_meeting(server, open_page, remotes):
+    _mid, tokens = server.create_meeting(meeting_config(speech_limit_ms=10_000, warning_ms=4_000, speeches_per_item=3,
+                                                        quorum_check=True))
+    page = open_page(tokens["moderator"], LAPTOP)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+
+    # Sign-in: 7 voting people (proposer + 6 stakeholders); quorum 2/3 → 5.
+    expect(by(page, "phase")).to_have_text("签到")
+    expect(by(page, "signin")).to_have_text("有表决权的利益相关方已签到 0/7 人")
+    expect(by(page, "quorum")).to_have_text("未达到法定人数：需 5 人")
+    s = {p: remotes(tokens[p]) for p in ("s1", "s2", "s3", "prop")}
+    for p in ("s1", "s2", "s3", "prop"):
+        s[p]("sign_in")
+    expect(by(page, "signin")).to_have_text("有表决权的利益相关方已签到 4/7 人")
+    person_row(page, "roster", "s5").get_by_test_id("sign-in-person").click()  # no phone: the moderator signs her in
+    expect(by(page, "signin")).to_have_text("有表决权的利益相关方已签到 5/7 人")
+    expect(by(page, "quorum")).to_have_text("已达到法定人数（需 5 人）")
+    expect(person_row(page, "roster", "s5")).to_contain_text("工作人员代签")
+    expect(person_row(page, "roster", "s6")).to_contain_text("未签到")
+    shot(page, "moderator-signin")
+
+    # Rules: present, amend the cap (3 → 2), vote by show of hands, close with the C key.
+    by(page, "present-rules").click()
+    expect(by(page, "amend-form")).to_be_visible()
+    expect(by(page, "amend-cap")).to_have_value("3")
+    by(page, "amend-cap").fill("2")
+    by(page, "amend-submit").click()
+    page.wait_for_function("() => Yishi.state.view.params.speeches_per_item === 2")
+    by(page, "vote-mode").select_option("hands")
+    by(page, "open-vote").click()
+    expect(by(page, "vote")).to_be_visible()
+    expect(by(page, "amend-form")).to_be_hidden()
+    recorder = remotes(tokens["recorder"])
+    recorder("enter_hand_count", choice="yes", count=5)
+    expect(by(page, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("5")
+    page.locator("body").press("c")
+    expect(by(page, "result-verdict")).to_have_text("通过")
+    expect(by(page, "result").locator("tr[data-choice=yes]")).to_contain_text("100.0%")
+    by(page, "declare-open").click()
+
+    # The proposer's explanation is untimed; E ends it.
+    by(page, "start-explanation").click()
+    expect(by(page, "speaker-name")).to_have_text("张建国")
+    expect(by(page, "countdown")).to_have_attribute("data-level", "untimed")
+    page.keyboard.press("e")
+    expect(by(page, "no-speech")).to_be_visible()
+    by(page, "begin-item").click()
+    expect(by(page, "phase")).to_have_text("正在讨论 第1项：是否加装电梯")
+
+    # RULES.md §3 worked example: A for (t1), B for (t2), C against (t3) → A first.
+    s["s1"]("raise_hand", stance="for")
+    s["s2"]("raise_hand", stance="for")
+    s["s3"]("raise_hand", stance="against")
+    expect(by(page, "queue").locator("li")).to_have_count(3)
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s1")
+    expect(by(page, "recommended-reason")).to_have_text("最先举手")
+    expect(person_row(page, "queue", "s1")).to_have_class(re.compile("is-recommended"))
+    expect(person_row(page, "queue", "s3")).to_contain_text("反对")
+    shot(page, "moderator-queue")
+
+    page.keyboard.press("n")  # give the floor to the recommended speaker
+    expect(by(page, "speaker-name")).to_have_text("刘秀英")
+    expect(by(page, "speaker-stance")).to_have_text("赞成")
+    expect(by(page, "countdown")).to_have_text(re.compile(r"^0:(10|0\d)$"))
+    expect(by(page, "countdown")).to_have_attribute("data-level", "normal")
+    # Pause and resume with P.
+    page.keyboard.press("p")
+    expect(by(page, "timer-state")).to_have_text("计时已暂停")
+    expect(by(page, "resume")).to_be_visible()
+    page.keyboard.press("p")
+    expect(by(page, "pause")).to_be_visible()
+    # Warning at 4 s left, overrun at 0.
+    expect(by(page, "countdown")).to_have_attribute("data-level", "warning", timeout=12_000)
+    expect(by(page, "timer-state")).to_have_text("时间快到了")
+    shot(page, "moderator-speech-warning")
+    expect(by(page, "countdown")).to_have_attribute("data-level", "overrun", timeout=8_000)
+    expect(by(page, "timer-state")).to_have_text("已超时")
+    expect(by(page, "countdown")).to_have_text(re.compile(r"^-0:\d\d$"))
+    shot(page, "moderator-speech-overrun")
+    by(page, "end-speech").click()
+
+    # After A (for): B and C on 0, last stance for → C, by alternation.
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s3")
+    expect(by(page, "recommended-reason")).to_have_text("正反轮流：上一位发言人立场相反")
+    by(page, "give-floor-recommended").click()
+    expect(by(page, "speaker-name")).to_have_text("孙立军")
+    # A call to order against C, with a note that looks like markup: shown as text.
+    by(page, "order-speaker").click()
+    expect(by(page, "order-person")).to_have_value("s3")
+    by(page, "order-reason").select_option("personal_attack")
+    by(page, "order-note").fill("<b>x</b>")
+    by(page, "call-to-order").click()
+    expect(by(page, "calls-to-order")).to_contain_text("孙立军 · 人身攻击 — <b>x</b>")
+    assert by(page, "calls-to-order").locator("b").count() == 0
+    page.keyboard.press("e")
+
+    # A raises again (t4): B is the only one on 0 → B (also the earliest hand now).
+    s["s1"]("raise_hand", stance="for")
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s2")
+    expect(person_row(page, "queue", "s1")).to_contain_text("已发言 1/2 次")
+    page.keyboard.press("n")
+    expect(by(page, "speaker-name")).to_have_text("陈伟")
+    page.keyboard.press("e")
+    # After B only A (on 1) is left; D against raises at t5 → D first: not yet spoken.
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s1")
+    s4 = remotes(tokens["s4"])
+    s4("sign_in")
+    s4("raise_hand", stance="against")
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s4")
+    expect(by(page, "recommended-reason")).to_have_text("本事项尚未发言（优先于已发言者）")
+    # Depart from it: give A the floor with a reason.
+    person_row(page, "queue", "s1").get_by_test_id("give-floor-other").click()
+    expect(by(page, "depart-form")).to_be_visible()
+    by(page, "depart-reason").fill("补充说明费用问题")
+    by(page, "depart-submit").click()
+    expect(by(page, "speaker-name")).to_have_text("刘秀英")
+    expect(by(page, "speech")).to_contain_text("未按推荐顺序（推荐：吴海），理由：补充说明费用问题")
+    page.keyboard.press("e")
+    expect(by(page, "no-speech")).to_be_visible()
+
+    # The moderator lowers D's hand; an expert answers.
+    person_row(page, "queue", "s4").get_by_test_id("lower-hand").click()
+    expect(by(page, "queue").locator("li")).to_have_count(0)
+    expert = remotes(tokens["exp"])
+    expert("sign_in")
+    by(page, "give-expert-floor").click()
+    expect(by(page, "speaker-name")).to_have_text("郑工程师")
+    expect(by(page, "countdown")).to_have_attribute("data-level", "untimed")
+    page.keyboard.press("e")
+
+    # The item vote by phone with V; live counts; C closes it.
+    by(page, "vote-mode").select_option("phone")
+    page.keyboard.press("v")
+    expect(by(page, "vote")).to_be_visible()
+    expect(by(page, "hands-form")).to_be_hidden()
+    s["s1"]("cast_vote", choice="yes")
+    s["s2"]("cast_vote", choice="yes")
+    s["s3"]("cast_vote", choice="no")
+    expect(by(page, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("2")
+    expect(by(page, "vote-counts").locator("tr[data-choice=no] .mod-count")).to_have_text("1")
+    expect(by(page, "vote")).to_contain_text("手机已投 3/6")
+    shot(page, "moderator-vote")
+    by(page, "close-vote").click()
+    # Base 6, yes 2 (33.3%) < needed 3 → not passed; yes × 3 ≥ base → re-consult (c).
+    result = by(page, "result")
+    expect(result.get_by_test_id("result-verdict")).to_have_text("未通过")
+    expect(result.locator("tr[data-choice=yes]")).to_contain_text("33.3%")
+    expect(result.locator("tr[data-choice=no]")).to_contain_text("16.7%")
+    expect(result.locator("tr[data-choice=not_voting]")).to_contain_text("50.0%")
+    expect(by(page, "outcome-form")).to_be_visible()
+    expect(by(page, "outcome-class")).to_have_value("c")
+    by(page, "outcome-when").fill("下月第一周")
+    by(page, "outcome-terms").fill("补充费用测算后再议")
+    by(page, "declare-outcome").click()
+    item0 = by(page, "outcomes").locator("li[data-item='0']")
+    expect(item0).to_have_attribute("data-outcome", "c")
+    expect(item0).to_contain_text("择期再次协商")
+    expect(item0).to_contain_text("再次协商条件：补充费用测算后再议")
+    shot(page, "moderator-result")
+
+    # Item 2, then escalation settles it (d); the meeting ends.
+    by(page, "begin-item").click()
+    expect(by(page, "phase")).to_have_text("正在讨论 第2项：费用分摊")
+    by(page, "escalate-box").locator("summary").click()
+    by(page, "escalate-reason").fill("涉及全体居民的公共维修资金")
+    by(page, "escalate").click()
+    expect(by(page, "outcomes").locator("li[data-item='1']")).to_have_attribute("data-outcome", "d")
+    expect(by(page, "escalation")).to_contain_text("涉及全体居民的公共维修资金")
+    by(page, "end-meeting").click()
+    expect(by(page, "phase")).to_have_text("会议已结束")
+    expect(by(page, "record-link")).to_be_visible()
+    assert len(dialogs) == 2  # escalate and end asked for confirmation
+    shot(page, "moderator-ended")
+
+
+def test_supervisor_read_only_with_audit_english_and_names_as_text(server, open_page, remotes):
+    config = meeting_config(speeches_per_item=2)
+    evil = "<b>x</b>"
+    config["roster"][1]["name"] = evil  # s1
+    _mid, tokens = server.create_meeting(config)
+    mod_page = open_page(tokens["moderator"], LAPTOP, lang="en")
+    sup = open_page(tokens["sup"], LAPTOP, lang="en")
+
+    expect(by(mod_page, "phase")).to_have_text("Sign-in")
+    expect(by(sup, "read-only")).to_be_visible()
+    mod = remotes(tokens["moderator"])
+    for p in ("s1", "s2", "s3", "s4"):
+        mod("sign_in", person=p)
+    expect(by(sup, "signin")).to_have_text("4 of 7 voting stakeholders signed in")
+    expect(by(mod_page, "quorum")).to_be_hidden()  # the quorum check is off
+    mod("present_rules")
+    mod("open_vote", kind="rules", mode="mixed")
+    expect(by(sup, "vote")).to_be_visible()
+    s1, s2 = remotes(tokens["s1"]), remotes(tokens["s2"])
+    s1("cast_vote", choice="yes")
+    mod("enter_hand_count", choice="yes", count=3)
+    expect(by(sup, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("4")
+    mod("close_vote")
+    expect(by(sup, "result-verdict")).to_have_text("Passed")
+    mod("declare_open")
+    mod("begin_item", item=0)
+    s2("raise_hand", stance="against")
+    s1("raise_hand", stance="for")
+
+    for page in (mod_page, sup):
+        expect(by(page, "phase")).to_have_text("Discussion of Item 1: 是否加装电梯")
+        expect(by(page, "recommended")).to_have_attribute("data-person", "s2")
+        expect(by(page, "recommended-reason")).to_have_text("First hand up")
+        expect(person_row(page, "queue", "s1")).to_contain_text(evil)
+        expect(person_row(page, "roster", "s1")).to_contain_text(evil)
+        assert page.locator("main b").count() == 0
+    expect(by(mod_page, "give-floor-recommended")).to_have_text(re.compile("^Give the floor to 陈伟"))
+    expect(person_row(mod_page, "queue", "s1").get_by_test_id("give-floor-other")).to_have_text("Give the floor…")
+    shot(mod_page, "moderator-en")
+
+    mod("give_floor", person="s2")
+    expect(by(sup, "speaker-name")).to_have_text("陈伟")
+    expect(by(sup, "countdown")).to_have_text(re.compile(r"^[23]:\d\d$"))
+
+    # Read-only: no command buttons or forms at all.
+    assert sup.locator("main button").count() == 0
+    assert sup.locator("main form").count() == 0
+    assert sup.locator("main select, main input, main textarea").count() == 0
+    expect(by(sup, "shortcuts")).to_have_count(0)
+
+    # The audit trail, newest first, refreshed by htmx.
+    audit = by(sup, "audit-table")
+    expect(audit.locator("tr[data-type=floor_given]")).to_have_count(1)
+    first = audit.locator("tbody tr").first
+    expect(first).to_have_attribute("data-type", "floor_given")
+    expect(first).to_contain_text("Floor given")
+    expect(first).to_contain_text("Moderator")
+    expect(first.locator("td").nth(1)).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+    expect(first.locator("code")).to_have_text(re.compile(r"^[0-9a-f]{12}$"))
+    raised = audit.locator("tr[data-type=hand_raised]")
+    expect(raised).to_have_count(2)
+    expect(raised.first).to_contain_text(evil)  # the actor's name, as text
+    expect(audit.locator("tr[data-type=vote_opened]")).to_contain_text("base=4")
+    assert sup.locator("main b").count() == 0
+    shot(sup, "supervisor")
