@@ -1,0 +1,57 @@
+/* after.js — the after-meeting panel of the staff screens (templates/_after_meeting.html):
+ * signatures, filing with the supervision committee, communicating the result. */
+(function () {
+  "use strict";
+  const Y = window.Yishi;
+  const { t, el } = Y;
+  const ROLE_LABEL = () => ({ moderator: t("Moderator"), recorder: t("Recorder"), supervisor: t("Supervisor") });
+
+  function time(ms) {
+    // China time, as on the record.
+    const d = new Date(ms + 8 * 3600 * 1000);
+    return d.toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  function render(state) {
+    const view = state.view;
+    const panel = document.getElementById("after-meeting");
+    if (!panel) return;
+    panel.hidden = view.phase !== "ended";
+    if (panel.hidden) return;
+    const role = Y.boot.role;
+    const labels = ROLE_LABEL();
+    const status = document.getElementById("after-status");
+    const rows = ["moderator", "recorder", "supervisor"].map((r) => {
+      const s = view.signatures[r];
+      return el("li", { "data-testid": `signature-${r}` }, `${labels[r]}: `,
+        s ? t("signed {time}", { time: time(s.at) }) : t("not signed yet"));
+    });
+    rows.push(el("li", { "data-testid": "filed" }, `${t("Filed with the supervision committee")}: `,
+      view.filed ? `${time(view.filed.at)} ${view.filed.note || ""}` : t("not yet")));
+    rows.push(el("li", { "data-testid": "communicated" }, `${t("Result communicated")}: `,
+      view.communicated.length ? view.communicated.map((c) => `${time(c.at)} ${c.how}`).join("; ") : t("not yet")));
+    status.replaceChildren(el("ul", {}, rows));
+
+    const actions = document.getElementById("after-actions");
+    const typing = actions.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
+    if (typing) return;
+    const buttons = [];
+    if (!view.signatures[role]) {
+      buttons.push(el("button", { type: "button", class: "btn btn-primary", "data-testid": "sign-record",
+        onclick: () => Y.command("sign_record") }, t("Sign the record")));
+    }
+    if (role === "recorder" && !view.filed) {
+      const note = el("input", { id: "file-note", "aria-label": t("Filing note"), placeholder: t("Filing note") });
+      buttons.push(el("span", { class: "after-form" }, note, el("button", { type: "button", class: "btn", "data-testid": "file-record",
+        onclick: () => Y.command("file_record", note.value.trim() ? { note: note.value.trim() } : {}) }, t("Record filed"))));
+    }
+    if (role === "recorder" || role === "moderator") {
+      const how = el("input", { id: "communicate-how", "aria-label": t("How the result was communicated"), placeholder: t("How the result was communicated") });
+      buttons.push(el("span", { class: "after-form" }, how, el("button", { type: "button", class: "btn", "data-testid": "communicate-result",
+        onclick: () => { if (how.value.trim()) Y.command("communicate_result", { how: how.value.trim() }); } }, t("Result communicated"))));
+    }
+    actions.replaceChildren(...buttons);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => Y.onRender(render));
+})();
