@@ -43,12 +43,12 @@
     if (role === "recorder" && !view.filed) {
       const note = el("input", { id: "file-note", "aria-label": t("Filing note"), placeholder: t("Filing note") });
       buttons.push(el("span", { class: "after-form" }, note, el("button", { type: "button", class: "btn", "data-testid": "file-record",
-        onclick: () => Y.command("file_record", note.value.trim() ? { note: note.value.trim() } : {}) }, t("Record filed"))));
+        onclick: () => Y.command("file_record", note.value.trim() ? { note: note.value.trim() } : {}) }, t("Mark the record as filed"))));
     }
     if (role === "recorder" || role === "moderator") {
       const how = el("input", { id: "communicate-how", "aria-label": t("How the result was communicated"), placeholder: t("How the result was communicated") });
       buttons.push(el("span", { class: "after-form" }, how, el("button", { type: "button", class: "btn", "data-testid": "communicate-result",
-        onclick: () => { if (how.value.trim()) Y.command("communicate_result", { how: how.value.trim() }); } }, t("Result communicated"))));
+        onclick: () => { if (how.value.trim()) Y.command("communicate_result", { how: how.value.trim() }); } }, t("Mark the result as communicated"))));
     }
     actions.replaceChildren(...buttons);
   }
