@@ -146,4 +146,7 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
 
     @sio.on("*")
     async def anything_else(event, sid, *args):
+        bucket = buckets.get(sid)
+        if bucket is not None and not bucket.take():
+            return error("rate_limited")
         return error("unknown_event", event=str(event)[:40])

@@ -205,9 +205,6 @@ async def test_a_command_id_is_remembered_across_a_server_restart(server, rooms)
     await mod.wait_for(lambda: [h["person"] for h in mod.view["queue"]] == ["s1"])
 
 
-@pytest.mark.xfail(strict=True, reason="service.Service.audit redacts payloads (meeting_created's config; an anonymous "
-                                       "ballot's choice) without marking the row 'redacted', so chain.verify reports "
-                                       "seq 1 as edited: a false tamper alarm on the supervisor's own trail")
 async def test_the_supervisors_audit_trail_verifies_as_an_intact_hash_chain(rooms, srv):
     room = rooms(srv, ballot="anonymous")
     mod, rec = await to_debate(room)

@@ -136,6 +136,8 @@ async def test_a_whole_meeting_as_each_role_sees_it(server):
     audit = await sup.call("audit", {"after": 0, "limit": 500})
     assert audit["ok"] and audit["events"][-1]["type"] == "meeting_ended"
     assert len(audit["events"]) == mod.version
+    intact, position, message = chain.verify(meeting_id, audit["events"])
+    assert intact, (position, message)
     denied = await people["s1"].call("audit", {})
     assert denied["error"]["code"] == "forbidden_role"
     for c in clients:
