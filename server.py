@@ -8,7 +8,6 @@ YISHI_ADMIN_KEY, YISHI_SECRET, YISHI_REDIS_URL, YISHI_BASE_URL.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 

@@ -22,7 +22,7 @@ from . import chain
 from .rules import Actor, Command, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due, parse_command
 from .rules.events import Event, MeetingEnded
 from .store import Conflict, StoredEvent, Store
-from .views import PUBLIC, STAFF, audience, diff, personal_views, redact, shared_view, snapshot
+from .views import PUBLIC, STAFF, diff, personal_views, redact, shared_view, snapshot
 
 log = logging.getLogger("yishi.service")
 

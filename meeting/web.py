@@ -5,7 +5,7 @@ import hmac
 import json
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .rules import DomainError

@@ -155,7 +155,6 @@ class MeetingState:
 
     def to_dict(self) -> dict:
         """A plain, deterministic form of the whole state (used to compare replay with live)."""
-        from dataclasses import asdict
 
         def plain(x):
             if isinstance(x, Threshold):

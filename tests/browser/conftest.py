@@ -4,10 +4,14 @@ Screenshots go to test-artifacts/screenshots/ (kept by CI as artifacts, and used
 """
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import threading
 from pathlib import Path
 
 import pytest
+import socketio
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.server.harness import ROOT, ServerProcess
@@ -61,3 +65,55 @@ def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+_ids = itertools.count(1)
+
+
+class Remote:
+    """Another role's connection, for the roles a test does not click: remote("give_floor",
+    person="s2") -> the ack (asserted ok). python-socketio's synchronous Client needs `requests`
+    or `websocket-client`, which the project does not install, so this runs the AsyncClient (on
+    aiohttp) on a thread of its own."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self._run(self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10))
+
+    def _run(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
+
+    def call(self, name: str, **args) -> dict:
+        data = {"id": f"test-{next(_ids)}", "name": name, "args": args}
+        return self._run(self.sio.call("command", data, timeout=10))
+
+    def __call__(self, name: str, **args) -> dict:
+        ack = self.call(name, **args)
+        assert ack["ok"], (name, args, ack)
+        return ack
+
+    def close(self) -> None:
+        try:
+            self._run(self.sio.disconnect())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
+
+
+@pytest.fixture
+def remotes(server):
+    """remotes(token) -> a Remote, closed at the end of the test."""
+    opened: list[Remote] = []
+
+    def _open(token: str) -> Remote:
+        r = Remote(server.url, token)
+        opened.append(r)
+        return r
+
+    yield _open
+    for r in opened:
+        r.close()

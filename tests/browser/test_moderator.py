@@ -9,60 +9,15 @@ Participants and the recorder are driven over Socket.IO by `Remote` (python-sock
 a thread, as in test_phone.py)."""
 from __future__ import annotations
 
-import asyncio
-import itertools
 import re
-import threading
 
-import pytest
-import socketio
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LAPTOP, shot
 from tests.server.harness import meeting_config
 
-_ids = itertools.count(1)
 
 
-class Remote:
-    """Another role's connection: remote("raise_hand", stance="for") -> the ack (asserted ok)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self._run(self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10))
-
-    def _run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
-
-    def __call__(self, name: str, **args) -> dict:
-        ack = self._run(self.sio.call("command", {"id": f"mtest-{next(_ids)}", "name": name, "args": args}, timeout=10))
-        assert ack["ok"], (name, args, ack)
-        return ack
-
-    def close(self) -> None:
-        try:
-            self._run(self.sio.disconnect())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
-            self.loop.close()
-
-
-@pytest.fixture
-def remotes(server):
-    opened: list[Remote] = []
-
-    def _open(token: str) -> Remote:
-        r = Remote(server.url, token)
-        opened.append(r)
-        return r
-
-    yield _open
-    for r in opened:
-        r.close()
 
 
 def by(page: Page, testid: str):

@@ -7,64 +7,15 @@ the synchronous `socketio.Client` needs `requests` or `websocket-client`, which 
 dependencies do not include; aiohttp is there)."""
 from __future__ import annotations
 
-import asyncio
-import itertools
 import re
-import threading
 
-import pytest
-import socketio
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, shot
+from tests.browser.conftest import Remote, PHONE, shot
 from tests.server.harness import meeting_config
 
-_ids = itertools.count(1)
 
 
-class Remote:
-    """Another role's connection: remote("give_floor", person="s2") -> the ack (asserted ok)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self._run(self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10))
-
-    def _run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
-
-    def call(self, name: str, **args) -> dict:
-        data = {"id": f"test-{next(_ids)}", "name": name, "args": args}
-        return self._run(self.sio.call("command", data, timeout=10))
-
-    def __call__(self, name: str, **args) -> dict:
-        ack = self.call(name, **args)
-        assert ack["ok"], (name, args, ack)
-        return ack
-
-    def close(self) -> None:
-        try:
-            self._run(self.sio.disconnect())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
-            self.loop.close()
-
-
-@pytest.fixture
-def remotes(server):
-    opened: list[Remote] = []
-
-    def _open(token: str) -> Remote:
-        r = Remote(server.url, token)
-        opened.append(r)
-        return r
-
-    yield _open
-    for r in opened:
-        r.close()
 
 
 def adopt_rules_and_begin(mod: Remote, others: list[str], voters: int) -> None:

@@ -9,7 +9,6 @@ import time
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LAPTOP, shot
-from tests.browser.test_phone import Remote, remotes  # noqa: F401  (remotes is a fixture)
 from tests.server.harness import meeting_config
 
 BIG = {"width": 1920, "height": 1080}
@@ -22,7 +21,7 @@ def seconds(text: str) -> int:
     return -value if m[1] else value
 
 
-def test_projector_speaker_queue_vote_and_result(server, open_page, remotes):  # noqa: F811
+def test_projector_speaker_queue_vote_and_result(server, open_page, remotes):
     _mid, tokens = server.create_meeting(meeting_config(speech_limit_ms=10000, warning_ms=4000))
     page = open_page(tokens["projector"], BIG)
     by = page.get_by_test_id

@@ -3,65 +3,15 @@ in a mixed vote (with the server's refusal of an excessive count shown), a summa
 a speech and a note appearing in the record fragment, and typed markup staying literal text."""
 from __future__ import annotations
 
-import asyncio
-import itertools
-import threading
 
-import pytest
-import socketio
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LAPTOP, shot
+from tests.browser.conftest import Remote, LAPTOP, shot
 from tests.server.harness import meeting_config, roster
 
-_ids = itertools.count()
 MARKUP = "<script>alert(1)</script>"
 
 
-class Remote:
-    """Another role's connection. python-socketio's synchronous Client needs `requests` or
-    `websocket-client`, which the project does not install, so this runs the AsyncClient on a
-    thread of its own: remote("give_floor", person="s2") -> the ack (asserted ok)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self._run(self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10))
-
-    def _run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
-
-    def call(self, name: str, **args) -> dict:
-        return self._run(self.sio.call("command", {"id": f"rec-test-{next(_ids)}", "name": name, "args": args}, timeout=10))
-
-    def __call__(self, name: str, **args) -> dict:
-        ack = self.call(name, **args)
-        assert ack["ok"], (name, args, ack)
-        return ack
-
-    def close(self) -> None:
-        try:
-            self._run(self.sio.disconnect())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
-            self.loop.close()
-
-
-@pytest.fixture
-def remote(server):
-    opened: list[Remote] = []
-
-    def _open(token: str) -> Remote:
-        r = Remote(server.url, token)
-        opened.append(r)
-        return r
-
-    yield _open
-    for r in opened:
-        r.close()
 
 
 def watch_dialogs(page: Page) -> list:
@@ -89,13 +39,13 @@ def adopt_rules(page: Page, mod: Remote, voters: int) -> None:
     mod("begin_item", item=0)
 
 
-def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page, remote):
+def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page, remotes):
     _mid, tokens = server.create_meeting(meeting_config())
     page = open_page(tokens["recorder"], LAPTOP)
     dialogs = watch_dialogs(page)
     by = page.get_by_test_id
-    mod = remote(tokens["moderator"])
-    phones = {p: remote(tokens[p]) for p in ("s1", "s2", "s3", "s4")}
+    mod = remotes(tokens["moderator"])
+    phones = {p: remotes(tokens[p]) for p in ("s1", "s2", "s3", "s4")}
     for p, r in phones.items():
         r("sign_in")
 
@@ -172,7 +122,7 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     assert not dialogs
 
 
-def test_summary_note_and_markup_stay_text(server, open_page, remote):
+def test_summary_note_and_markup_stay_text(server, open_page, remotes):
     people = roster()
     for p in people:
         if p["id"] == "s5":
@@ -183,8 +133,8 @@ def test_summary_note_and_markup_stay_text(server, open_page, remote):
     dialogs = watch_dialogs(page)
     by = page.get_by_test_id
     record = by("record")
-    mod = remote(tokens["moderator"])
-    s1, s2 = remote(tokens["s1"]), remote(tokens["s2"])
+    mod = remotes(tokens["moderator"])
+    s1, s2 = remotes(tokens["s1"]), remotes(tokens["s2"])
     s1("sign_in")
     s2("sign_in")
     by("sign-in-s5").click()
@@ -250,7 +200,7 @@ def test_summary_note_and_markup_stay_text(server, open_page, remote):
     shot(page, "recorder-record")
 
 
-def test_desk_and_record_in_english(server, open_page, remote):
+def test_desk_and_record_in_english(server, open_page, remotes):
     _mid, tokens = server.create_meeting(meeting_config())
     page = open_page(tokens["recorder"], LAPTOP, lang="en")
     by = page.get_by_test_id
