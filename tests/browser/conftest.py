@@ -24,8 +24,10 @@ PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Browser:
+    """One Chromium per test module. Not per session: sync Playwright keeps its event loop
+    running in the main thread while it is open, which the asyncio tests cannot share."""
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
     with sync_playwright() as p:
