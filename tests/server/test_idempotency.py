@@ -7,76 +7,18 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import pytest
 
 from meeting import chain
 from meeting.client import LiveClient
-from tests.server.harness import ServerProcess, meeting_config
-
-VOTERS = ["prop", "s1", "s2", "s3", "s4", "s5", "s6"]
-
+from tests.server.harness import ServerProcess
+from tests.server.rooms import to_debate
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     server = ServerProcess(tmp_path_factory.mktemp("idempotency")).start()
     yield server
     server.stop()
-
-
-class Room:
-    def __init__(self, server: ServerProcess, **params) -> None:
-        self.server = server
-        self.id, self.tokens = server.create_meeting(meeting_config(**params))
-        self.clients: list[LiveClient] = []
-        self.sessions: list[aiohttp.ClientSession] = []
-
-    async def join(self, key: str) -> LiveClient:
-        session = aiohttp.ClientSession()  # ours, so that it is closed even after a dropped connection
-        self.sessions.append(session)
-        client = LiveClient(self.server.url, self.tokens[key], name=key, http_session=session)
-        await client.connect()
-        self.clients.append(client)
-        return client
-
-    async def close(self) -> None:
-        for c in self.clients:
-            if c.sio.connected:
-                await c.close()
-            else:
-                await c.sio.shutdown()
-        for s in self.sessions:
-            await s.close()
-
-
-@pytest.fixture
-async def rooms():
-    made: list[Room] = []
-
-    def make(server: ServerProcess, **params) -> Room:
-        room = Room(server, **params)
-        made.append(room)
-        return room
-
-    yield make
-    for room in made:
-        await room.close()
-
-
-async def to_debate(room: Room) -> tuple[LiveClient, LiveClient]:
-    """Sign-in by the recorder, rules adopted by show of hands, explanation, item 1 under debate."""
-    mod, rec = await room.join("moderator"), await room.join("recorder")
-    for pid in VOTERS:
-        await rec.do("sign_in", person=pid)
-    await mod.do("present_rules")
-    await mod.do("open_vote", kind="rules", mode="hands")
-    await rec.do("enter_hand_count", choice="yes", count=len(VOTERS))
-    await mod.do("close_vote")
-    await mod.do("declare_open")
-    await mod.do("start_explanation")
-    await mod.do("end_speech")
-    await mod.do("begin_item", item=0)
-    return mod, rec
 
 
 async def trail(sup: LiveClient, command_id: str) -> list[dict]:

@@ -4,14 +4,11 @@ the snapshot. Long-polling clients (WebSocket blocked) take full part, and a cli
 a delta notices the gap and resynchronises."""
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from meeting.client import LiveClient
-from tests.server.harness import ServerProcess, meeting_config
-
-VOTERS = ["prop", "s1", "s2", "s3", "s4", "s5", "s6"]
-
+from tests.server.harness import ServerProcess
+from tests.server.rooms import VOTERS, Room, hang_up, to_debate
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
@@ -20,77 +17,6 @@ def srv(tmp_path_factory):
     # Not stop(): a long poll of an aborted polling client keeps uvicorn's graceful shutdown
     # waiting until the poll times out on the server (ping_interval + ping_timeout).
     server.kill()
-
-
-class Room:
-    def __init__(self, server: ServerProcess, **params) -> None:
-        self.server = server
-        self.id, self.tokens = server.create_meeting(meeting_config(**params))
-        self.clients: list[LiveClient] = []
-        self.sessions: list[aiohttp.ClientSession] = []
-
-    async def join(self, key: str, cls=LiveClient, **connect_args) -> LiveClient:
-        # Our own HTTP session, closed at the end: after a dropped WebSocket the Engine.IO client
-        # sometimes leaves its own session unclosed, which pytest would report as unraisable.
-        session = aiohttp.ClientSession()
-        self.sessions.append(session)
-        client = cls(self.server.url, self.tokens[key], name=key, http_session=session)
-        await client.connect(**connect_args)
-        self.clients.append(client)
-        return client
-
-    async def fresh(self, client: LiveClient) -> dict:
-        ack = await client.call("sync")
-        assert ack["ok"], ack
-        return ack["snapshot"]
-
-    async def close(self) -> None:
-        for c in self.clients:
-            await hang_up(c)
-        for session in self.sessions:
-            await session.close()
-
-
-async def hang_up(client: LiveClient) -> None:
-    """Close a client. A long-polling client is closed without waiting for its pending poll,
-    which the server would only answer at the next ping (many seconds)."""
-    if not client.sio.connected:
-        await client.sio.shutdown()  # stops a reconnection in progress
-        return
-    if client.sio.transport() == "polling":
-        await client.sio.eio.disconnect(abort=True)
-    else:
-        await client.close()
-
-
-@pytest.fixture
-async def rooms():
-    made: list[Room] = []
-
-    def make(server: ServerProcess, **params) -> Room:
-        room = Room(server, **params)
-        made.append(room)
-        return room
-
-    yield make
-    for room in made:
-        await room.close()
-
-
-async def to_debate(room: Room) -> tuple[LiveClient, LiveClient]:
-    """Sign-in by the recorder, rules adopted by show of hands, explanation, item 1 under debate."""
-    mod, rec = await room.join("moderator"), await room.join("recorder")
-    for pid in VOTERS:
-        await rec.do("sign_in", person=pid)
-    await mod.do("present_rules")
-    await mod.do("open_vote", kind="rules", mode="hands")
-    await rec.do("enter_hand_count", choice="yes", count=len(VOTERS))
-    await mod.do("close_vote")
-    await mod.do("declare_open")
-    await mod.do("start_explanation")
-    await mod.do("end_speech")
-    await mod.do("begin_item", item=0)
-    return mod, rec
 
 
 async def s1_has_spoken_once_and_waits_behind_s2(room: Room, mod: LiveClient) -> tuple[LiveClient, LiveClient]:

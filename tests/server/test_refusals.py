@@ -10,15 +10,14 @@ import asyncio
 import json
 import re
 
-import aiohttp
 import httpx
 import pytest
 import socketio
 
 from meeting.client import LiveClient
 from tests.server.harness import ADMIN_KEY, ServerProcess, meeting_config
+from tests.server.rooms import Room, to_debate
 
-VOTERS = ["prop", "s1", "s2", "s3", "s4", "s5", "s6"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -29,60 +28,6 @@ def srv(tmp_path_factory):
     server = ServerProcess(tmp_path_factory.mktemp("refusals")).start()
     yield server
     server.stop()
-
-
-class Room:
-    """A meeting of its own on the shared server, and the connections a test opened to it."""
-
-    def __init__(self, server: ServerProcess, **params) -> None:
-        self.server = server
-        self.id, self.tokens = server.create_meeting(meeting_config(**params))
-        self.clients: list[LiveClient] = []
-        self.sessions: list[aiohttp.ClientSession] = []
-        self._witness: LiveClient | None = None
-        self._witness_used = 0
-
-    async def snapshot(self) -> dict:
-        """A fresh ``sync`` snapshot in the staff view, through a supervisor connection of its own
-        (renewed now and then, so the checks never run into the rate limit themselves)."""
-        if self._witness is None or self._witness_used >= 20:
-            self._witness = await self.join("sup")
-            self._witness_used = 0
-        self._witness_used += 1
-        return await fresh(self._witness)
-
-    async def join(self, key: str, **connect_args) -> LiveClient:
-        # our own HTTP session, closed at the end (a dropped connection may otherwise leave the
-        # Engine.IO client's session unclosed, which pytest reports as unraisable)
-        session = aiohttp.ClientSession()
-        self.sessions.append(session)
-        client = LiveClient(self.server.url, self.tokens[key], name=key, http_session=session)
-        await client.connect(**connect_args)
-        self.clients.append(client)
-        return client
-
-    async def close(self) -> None:
-        for c in self.clients:
-            if c.sio.connected:
-                await c.close()
-            else:
-                await c.sio.shutdown()  # stops a reconnection in progress
-        for session in self.sessions:
-            await session.close()
-
-
-@pytest.fixture
-async def rooms(srv):
-    made: list[Room] = []
-
-    def make(**params) -> Room:
-        room = Room(srv, **params)
-        made.append(room)
-        return room
-
-    yield make
-    for room in made:
-        await room.close()
 
 
 async def fresh(witness: LiveClient) -> dict:
@@ -115,22 +60,6 @@ def assert_refused(ack: dict, code: str) -> None:
 def assert_up(server: ServerProcess) -> None:
     r = httpx.get(f"{server.url}/healthz", timeout=5)
     assert r.status_code == 200 and r.json()["ok"] is True
-
-
-async def to_debate(room: Room) -> tuple[LiveClient, LiveClient]:
-    """Sign-in by the recorder, rules adopted by show of hands, explanation, item 1 under debate."""
-    mod, rec = await room.join("moderator"), await room.join("recorder")
-    for pid in VOTERS:
-        await rec.do("sign_in", person=pid)
-    await mod.do("present_rules")
-    await mod.do("open_vote", kind="rules", mode="hands")
-    await rec.do("enter_hand_count", choice="yes", count=len(VOTERS))
-    await mod.do("close_vote")
-    await mod.do("declare_open")
-    await mod.do("start_explanation")
-    await mod.do("end_speech")
-    await mod.do("begin_item", item=0)
-    return mod, rec
 
 
 # ---- malformed payloads -----------------------------------------------------------------------
@@ -167,7 +96,7 @@ MALFORMED = {
 @pytest.mark.parametrize("case", list(MALFORMED))
 async def test_a_malformed_command_from_a_phone_is_refused_with_a_code_and_changes_nothing(rooms, srv, case):
     payload, code = MALFORMED[case]
-    room = rooms()
+    room = rooms(srv)
     mod, phone = await room.join("moderator"), await room.join("s1")
 
     await refused_without_change(room, code, lambda: phone.call("command", payload))
@@ -180,14 +109,14 @@ async def test_a_malformed_command_from_a_phone_is_refused_with_a_code_and_chang
 
 
 async def test_a_command_without_any_payload_is_an_unknown_command(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     phone = await room.join("s1")
     ack = await refused_without_change(room, "unknown_command", lambda: phone.sio.call("command", timeout=5))
     assert ack["error"]["details"] == {"command": "None"}
 
 
 async def test_a_message_with_two_arguments_is_refused_with_bad_payload_not_left_unanswered(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     phone = await room.join("s1")
     try:
         ack = await phone.sio.call("command", ({"id": "t1", "name": "sign_in", "args": {}}, "extra"), timeout=2)
@@ -221,7 +150,7 @@ MISSING_OR_WRONG_ARGS = [
 @pytest.mark.parametrize("who,name,args,code", MISSING_OR_WRONG_ARGS,
                          ids=[f"{w}-{n}-{c}-{i}" for i, (w, n, _, c) in enumerate(MISSING_OR_WRONG_ARGS)])
 async def test_staff_commands_with_missing_or_mistyped_args_are_refused_and_change_nothing(rooms, srv, who, name, args, code):
-    room = rooms()
+    room = rooms(srv)
     mod = await room.join("moderator")
     sender = mod if who == "moderator" else await room.join(who)
 
@@ -232,7 +161,7 @@ async def test_staff_commands_with_missing_or_mistyped_args_are_refused_and_chan
 
 
 async def test_sync_and_audit_with_malformed_payloads_are_refused(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, sup = await room.join("moderator"), await room.join("sup")
     for payload in ("now", [1], 5):
         assert_refused(await sup.call("sync", payload), "bad_payload")
@@ -247,7 +176,7 @@ async def test_sync_and_audit_with_malformed_payloads_are_refused(rooms, srv):
 
 # ---- unknown events and oversized messages ----------------------------------------------------
 async def test_an_unknown_socket_event_gets_unknown_event_and_the_connection_keeps_working(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, phone = await room.join("moderator"), await room.join("s1")
     for event, data in (("drop_table", {}), ("cmd", {"name": "sign_in"}), ("snapshot", None), ("x" * 200, [1, 2])):
         ack = await refused_without_change(room, "unknown_event", lambda: phone.call(event, data))
@@ -258,7 +187,7 @@ async def test_an_unknown_socket_event_gets_unknown_event_and_the_connection_kee
 
 
 async def test_a_summary_longer_than_4000_characters_is_refused_as_text_too_long(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await to_debate(room)
     speech_id = mod.view["speeches"][0]["id"]  # the proposer's explanation
     ack = await refused_without_change(room, "text_too_long",
@@ -272,7 +201,7 @@ async def test_a_summary_longer_than_4000_characters_is_refused_as_text_too_long
 
 
 async def test_a_message_over_the_64_kib_buffer_is_dropped_while_the_server_and_other_phones_carry_on(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, big, other = await room.join("moderator"), await room.join("s1"), await room.join("s2")
     before = await fresh(mod)
     huge = {"id": "big-1", "name": "sign_in", "args": {"channel": "room", "pad": "x" * (80 * 1024)}}
@@ -297,7 +226,7 @@ async def test_a_message_over_the_64_kib_buffer_is_dropped_while_the_server_and_
 
 # ---- who may do what ------------------------------------------------------------------------
 async def test_a_participant_phone_cannot_send_moderator_or_recorder_commands(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await to_debate(room)
     phone = await room.join("s1")
     staff_only = [
@@ -330,7 +259,7 @@ async def test_a_participant_phone_cannot_send_moderator_or_recorder_commands(ro
 
 
 async def test_a_participant_may_not_lower_someone_elses_hand_nor_sign_them_in(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await to_debate(room)
     s1, s2 = await room.join("s1"), await room.join("s2")
     await s2.do("raise_hand", stance="against")
@@ -376,7 +305,7 @@ async def test_a_bad_token_is_refused_at_connect(srv, auth):
 
 
 async def test_a_token_of_meeting_a_cannot_join_or_command_meeting_b(rooms, srv):
-    a, b = rooms(), rooms()
+    a, b = rooms(srv), rooms(srv)
     assert a.id != b.id
     exc, received = await connect_error_of(srv.url, {"token": a.tokens["s1"], "meeting": b.id})
     assert received and "wrong_meeting" in json.dumps(received, ensure_ascii=False), received
@@ -394,7 +323,7 @@ async def test_a_token_of_meeting_a_cannot_join_or_command_meeting_b(rooms, srv)
 
 
 async def test_a_refused_connection_carries_its_error_code_as_data_a_browser_can_read(rooms, srv):
-    a, b = rooms(), rooms()
+    a, b = rooms(srv), rooms(srv)
     for auth, code in (({"token": "not-a-real-token-at-all"}, "unauthenticated"),
                        ({"token": a.tokens["s1"], "meeting": b.id}, "wrong_meeting")):
         _, received = await connect_error_of(srv.url, auth)
@@ -412,7 +341,7 @@ async def test_a_refused_connection_carries_its_error_code_as_data_a_browser_can
 
 # ---- votes ----------------------------------------------------------------------------------
 async def test_votes_stand_once_cast_and_nobody_votes_after_the_close(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await to_debate(room)
     s1, s2 = await room.join("s1"), await room.join("s2")
     await mod.do("open_vote", kind="item", mode="phone")
@@ -430,7 +359,7 @@ async def test_votes_stand_once_cast_and_nobody_votes_after_the_close(rooms, srv
 
 
 async def test_the_item_vote_cannot_open_while_an_under_cap_hand_is_up(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await to_debate(room)
     s1 = await room.join("s1")
     await s1.do("raise_hand", stance="against")
@@ -445,7 +374,7 @@ async def test_the_item_vote_cannot_open_while_an_under_cap_hand_is_up(rooms, sr
 
 # ---- rate limiting ----------------------------------------------------------------------------
 async def test_a_burst_of_commands_is_partly_rate_limited_and_nothing_breaks(rooms, srv):
-    room = rooms()
+    room = rooms(srv)
     mod, rec = await room.join("moderator"), await room.join("recorder")
     before = await fresh(mod)
     burst = 60
