@@ -14,7 +14,8 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.server.harness import ROOT, ServerProcess
+from tests.server.conftest import server  # noqa: F401  (the real server fixture, shared)
+from tests.server.harness import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -34,13 +35,6 @@ def browser() -> Browser:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
         b.close()
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = ServerProcess(tmp_path / "data").start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
