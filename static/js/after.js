@@ -5,12 +5,7 @@
   const Y = window.Yishi;
   const { t, el } = Y;
   const ROLE_LABEL = () => ({ moderator: t("Moderator"), recorder: t("Recorder"), supervisor: t("Supervisor") });
-
-  function time(ms) {
-    // China time, as on the record.
-    const d = new Date(ms + 8 * 3600 * 1000);
-    return d.toISOString().slice(0, 16).replace("T", " ");
-  }
+  const time = Y.chinaTime;   // as on the record
 
   function render(state) {
     const view = state.view;

@@ -193,6 +193,132 @@
     return p ? p.name : pid || "";
   }
 
+  // ---- what the screens share: DOM helpers, labels, items, times -----------------------------
+  const $ = (id) => document.getElementById(id);
+  function show(node, on) { if (node) node.hidden = !on; }
+  function setText(node, text) { if (node) node.textContent = text == null ? "" : String(text); }
+  function fill(node, ...children) { if (node) node.replaceChildren(...children.flat().filter((c) => c != null && c !== false)); }
+
+  /** China time (the meeting's own clock), the same on every screen and in the record:
+   * "YYYY-MM-DD HH:MM". China has kept UTC+8 without summer time since 1991. */
+  function chinaTime(ms) {
+    return new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+  }
+  /** "HH:MM" in China time; "" for no time. */
+  function hhmm(ms) { return ms == null ? "" : chinaTime(ms).slice(11); }
+
+  function itemTitle(view, index) {
+    const items = (view.meeting && view.meeting.items) || [];
+    const item = items[index];
+    return item ? (typeof item === "string" ? item : item.title) : "";
+  }
+  /** "Item 2: title"; "" when there is no item. */
+  function itemLabel(view, index) {
+    return index == null ? "" : t("Item {n}: {title}", { n: index + 1, title: itemTitle(view, index) });
+  }
+
+  // The wording every screen shares. Where a screen words a thing its own way on purpose (the
+  // phone's plain words, the moderator's console), that screen keeps its own text.
+  const PHASE = {
+    signin: t("Sign-in"), rules: t("Rules of procedure"), explanation: t("Explanation of the topic"),
+    debate: t("Discussion"), voting: t("Vote"), result: t("Result"), concluded: t("All items are settled"),
+    ended: t("The meeting has ended"),
+  };
+  const CATEGORY = {
+    proposer: t("Proposer"), stakeholder: t("Stakeholder"), expert: t("Expert"), department: t("Department"),
+    supervisor: t("Supervisor"), guide: t("Guide"), observer: t("Observer"),
+  };
+  const CATEGORY_ORDER = ["proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer"];
+  const STANCE = { for: t("For"), against: t("Against") };
+  const CHOICE = { yes: t("Yes"), no: t("No"), abstain: t("Abstain") };
+  const OUTCOME = {
+    a: t("Agreed — to be carried out"), b: t("Not agreed — ended"),
+    c: t("To be consulted again"), d: t("Handed to the residents' decision procedure"),
+  };
+  const MODE = {   // the public wording (projector, recorder); the moderator's console has its own
+    phone: t("By phone"), hands: t("By show of hands in the room"), mixed: t("By phone or by show of hands"),
+  };
+  const ORDER_REASON = {   // "other" is worded by each screen
+    interrupting: t("Interrupting"), direct_debate: t("Direct debate"), personal_attack: t("Personal attack"),
+    questioning_motives: t("Questioning motives"), labelling: t("Labelling"),
+  };
+  const label = (table, key) => table[key] || (key == null ? "" : String(key));
+
+  const labels = {
+    /** The phase's short name ("Discussion"). */
+    phase: (phase) => label(PHASE, phase),
+    /** The phase as a sentence naming the current item ("Discussion of Item 1: …"); signin and
+     * rules have no such sentence here (each screen words them) and give the short name. */
+    phaseDetail(view) {
+      const item = view.current_item;
+      switch (view.phase) {
+        case "explanation": return t("The proposer explains the topic");
+        case "debate": return t("Discussion of {item}", { item: itemLabel(view, item) });
+        case "voting": return t("Vote on {item}", { item: itemLabel(view, item) });
+        case "result": return t("Result of {item}", { item: itemLabel(view, item) });
+        default: return label(PHASE, view.phase);
+      }
+    },
+    category: (c) => label(CATEGORY, c),
+    categoryOrder: CATEGORY_ORDER,
+    stance: (s) => label(STANCE, s),
+    choice: (c) => label(CHOICE, c),
+    outcome: (o) => label(OUTCOME, o),
+    mode: (m) => label(MODE, m),
+    orderReason: (r, other) => (r === "other" ? other : label(ORDER_REASON, r)),
+    /** The heading over whoever has the floor. */
+    speaker: (kind) => (kind === "explanation" ? t("The proposer explains the topic")
+      : kind === "expert" ? t("Expert answers") : t("Now speaking")),
+    voteTitle: (view, vote) => (vote.kind === "rules" ? t("Vote: the rules of procedure")
+      : t("Vote: {item}", { item: itemLabel(view, vote.item) })),
+    verdict: (passed) => (passed ? t("Passed") : t("Not passed")),
+  };
+
+  /** The last vote with a result (not abandoned), or null. */
+  function lastResult(view) {
+    const votes = (view.votes || []).filter((v) => !v.abandoned && v.result);
+    return votes.length ? votes[votes.length - 1] : null;
+  }
+
+  /** The public result card's texts (#result-h, #result-verdict, #result-base) for a vote with a
+   * result; the rows are each screen's (resultRows gives their choices and labels). */
+  function drawResult(view, vote) {
+    const r = vote.result;
+    setText($("result-h"), vote.kind === "rules" ? t("Result: the rules of procedure")
+      : t("Result: {item}", { item: itemLabel(view, vote.item) }));
+    const verdict = $("result-verdict");
+    setText(verdict, labels.verdict(r.passed));
+    verdict.dataset.passed = String(!!r.passed);
+    setText($("result-base"), t("Voters present: {base} (registered {registered}); needed to pass: {needed}",
+      { base: r.base, registered: r.registered, needed: r.needed }));
+  }
+
+  /** The public result's rows, [choice, label]: abstain when it was counted or offered on phones. */
+  function resultRows(view, r) {
+    const rows = [["yes", t("Yes")], ["no", t("No")]];
+    if (r.abstain || (view.params && view.params.abstain_on_phones)) rows.push(["abstain", t("Abstain")]);
+    rows.push(["not_voting", t("Did not vote")]);
+    return rows;
+  }
+
+  /** The declared outcomes, [item index as string, outcome], in item order. */
+  function outcomeEntries(view) {
+    return Object.entries(view.outcomes || {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+  }
+
+  /** The public speaker card (#speaker-h, #speaker-name, #speaker-stance, #speaker-paused). */
+  function drawSpeaker(s) {
+    setText($("speaker-h"), labels.speaker(s.kind));
+    setText($("speaker-name"), personName(s.person));
+    const stance = $("speaker-stance");
+    show(stance, !!s.stance);
+    if (s.stance) {
+      stance.className = `stance stance-${s.stance}`;
+      setText(stance, labels.stance(s.stance));
+    }
+    show($("speaker-paused"), s.paused_at != null);
+  }
+
   // Large text: kept per device.
   function initLargeText() {
     const button = document.getElementById("large-text");
@@ -210,6 +336,7 @@
 
   window.Yishi = {
     boot, state, t, el, start, command, toast, errorText, timeLeft, elapsed, clock, serverNow, personName, applyPatch, resync,
+    $, show, setText, fill, chinaTime, hhmm, itemTitle, itemLabel, labels, lastResult, resultRows, outcomeEntries, drawSpeaker, drawResult,
     onRender(fn) { listeners.push(fn); changed(); },
     onEvent(fn) { eventListeners.push(fn); },
     get socket() { return socket; },

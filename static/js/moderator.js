@@ -6,31 +6,17 @@
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const t = Y.t;
-  const el = Y.el;
-  const $ = (id) => document.getElementById(id);
+  const { t, el, $, show, setText, fill, itemLabel, labels } = Y;
   const READ_ONLY = Y.boot.role !== "moderator";
 
-  const CATEGORY = {
-    stakeholder: t("Stakeholder"), proposer: t("Proposer"), expert: t("Expert"), department: t("Department"),
-    observer: t("Observer"), supervisor: t("Supervisor"), guide: t("Guide"),
-  };
-  const STANCE = { for: t("For"), against: t("Against") };
-  const CHOICE = { yes: t("Yes"), no: t("No"), abstain: t("Abstain"), not_voting: t("Not voting") };
+  // The console's own wording (the shared labels are Yishi.labels): voting modes, channels, kinds of speech.
   const MODE = { phone: t("By phone"), hands: t("By show of hands"), mixed: t("Mixed: phones and show of hands") };
   const CHANNEL = { room: t("in the room"), online: t("online"), recorder: t("signed in by staff") };
+  const choiceLabel = (c) => (c === "not_voting" ? t("Not voting") : labels.choice(c));
   const REASON = {
     first_hand: t("First hand up"),
     not_yet_spoken: t("Has not spoken yet on this item (goes before those who have)"),
     alternation: t("Alternation: the other side after the last speaker"),
-  };
-  const ORDER_REASON = {
-    interrupting: t("Interrupting"), direct_debate: t("Direct debate"), personal_attack: t("Personal attack"),
-    questioning_motives: t("Questioning motives"), labelling: t("Labelling"), other: t("Other"),
-  };
-  const OUTCOME = {
-    a: t("Agreed — to be carried out"), b: t("Not agreed — ended"),
-    c: t("To be consulted again"), d: t("Handed to the residents' decision procedure"),
   };
   const KIND = { debate: t("Debate speech"), explanation: t("The proposer explains the topic"), expert: t("Expert answers") };
 
@@ -39,39 +25,15 @@
   let outcomeFormItem = null; // the item the outcome form was prepared for
   let amendFilled = null;    // the params the amend form was filled from (JSON)
 
-  function show(node, on) { if (node) node.hidden = !on; }
-  function setText(node, text) { if (node) node.textContent = text == null ? "" : String(text); }
-  function fill(node, ...children) { if (node) node.replaceChildren(...children.flat().filter((c) => c != null && c !== false)); }
-
-  function itemTitle(view, index) {
-    const items = (view.meeting && view.meeting.items) || [];
-    const item = items[index];
-    return item ? (typeof item === "string" ? item : item.title) : "";
-  }
-  function itemLabel(view, index) { return t("Item {n}: {title}", { n: index + 1, title: itemTitle(view, index) }); }
   function itemCount(view) { return ((view.meeting && view.meeting.items) || []).length; }
 
-  function hhmm(ms) {
-    if (ms == null) return "";
-    const d = new Date(ms);
-    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-  }
+  const hhmm = Y.hhmm;  // China time, as on every screen and in the record
 
+  // The console words the rules phase for the moderator (what to do next); the rest as every screen does.
   function phaseText(view) {
-    const item = view.current_item;
-    switch (view.phase) {
-      case "signin": return t("Sign-in");
-      case "rules":
-        if (view.vote) return t("Voting on the rules of procedure");
-        return view.rules_adopted ? t("The rules are adopted — declare the consultation open") : t("The draft rules of procedure are presented");
-      case "explanation": return t("The proposer explains the topic");
-      case "debate": return t("Discussion of {item}", { item: itemLabel(view, item) });
-      case "voting": return t("Vote on {item}", { item: itemLabel(view, item) });
-      case "result": return t("Result of {item}", { item: itemLabel(view, item) });
-      case "concluded": return t("All items are settled");
-      case "ended": return t("The meeting has ended");
-      default: return "";
-    }
+    if (view.phase !== "rules") return labels.phaseDetail(view);
+    if (view.vote) return t("Voting on the rules of procedure");
+    return view.rules_adopted ? t("The rules are adopted — declare the consultation open") : t("The draft rules of procedure are presented");
   }
 
   async function send(name, args) {
@@ -205,7 +167,7 @@
         : t("No quorum yet: {needed} needed", { needed: s.quorum_needed }));
       q.dataset.met = String(!!s.quorum_met);
     }
-    const order = ["proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer"];
+    const order = labels.categoryOrder;
     const people = Object.entries(view.roster).sort((a, b) => order.indexOf(a[1].category) - order.indexOf(b[1].category));
     fill($("roster"), people.map(([pid, p]) => {
       const present = view.present[pid];
@@ -215,7 +177,7 @@
       return el("li", { class: present ? "is-present" : "is-absent", dataset: { person: pid, present: present ? "1" : "0" } },
         el("span", { class: "mod-dot", "aria-hidden": "true" }),
         el("span", { class: "mod-name" }, p.name),
-        el("span", { class: "badge" }, CATEGORY[p.category] || p.category),
+        el("span", { class: "badge" }, labels.category(p.category)),
         p.votes && mayQueue ? null : el("span", { class: "muted mod-small" }, t("no vote")),
         el("span", { class: "mod-status muted" }, status),
         !READ_ONLY && !present && view.phase !== "ended"
@@ -236,9 +198,9 @@
       fill(body,
         el("p", { class: "mod-speech-kind muted" }, KIND[s.kind] || s.kind),
         el("p", { class: "mod-speaker" },
-          s.stance ? el("span", { class: `stance stance-${s.stance}`, "data-testid": "speaker-stance" }, STANCE[s.stance]) : null,
+          s.stance ? el("span", { class: `stance stance-${s.stance}`, "data-testid": "speaker-stance" }, labels.stance(s.stance)) : null,
           " ", el("span", { class: "mod-speaker-name", "data-testid": "speaker-name" }, Y.personName(s.person)),
-          " ", el("span", { class: "badge" }, CATEGORY[p.category] || p.category || "")),
+          " ", el("span", { class: "badge" }, labels.category(p.category))),
         s.departure_reason ? el("p", { class: "mod-depart-note" },
           t("Out of the recommended order ({name}); reason: {reason}", { name: Y.personName(s.recommended), reason: s.departure_reason })) : null);
     }
@@ -297,7 +259,7 @@
     fill($("queue"), queue.map((h) => {
       const isRec = rec && rec.person === h.person;
       return el("li", { class: isRec ? "is-recommended" : "", dataset: { person: h.person, stance: h.stance } }, el("div", { class: "mod-qrow" },
-        el("span", { class: `stance stance-${h.stance}` }, STANCE[h.stance]),
+        el("span", { class: `stance stance-${h.stance}` }, labels.stance(h.stance)),
         el("span", { class: "mod-name" }, Y.personName(h.person)),
         el("span", { class: "mod-small muted" }, t("Spoken {n} of {cap}", { n: h.speeches, cap }), " · ",
           t("hand up {time}", { time: hhmm(h.raised_at) })),
@@ -335,7 +297,7 @@
     fill($("experts"), experts.map(([pid, p]) => el("button", {
       type: "button", class: "btn", "data-testid": "give-expert-floor", disabled: !!view.speech,
       onclick: () => send("give_expert_floor", { person: pid }),
-    }, t("Give the floor to {name}", { name: p.name }), " ", el("span", { class: "badge" }, CATEGORY[p.category]))));
+    }, t("Give the floor to {name}", { name: p.name }), " ", el("span", { class: "badge" }, labels.category(p.category)))));
   }
 
   function renderOrder(view) {
@@ -354,7 +316,7 @@
     show($("calls-empty"), calls.length === 0);
     fill($("calls"), calls.slice().reverse().map((c) => el("li", {},
       el("span", { class: "mod-small muted" }, hhmm(c.at)), " ",
-      el("strong", {}, Y.personName(c.person)), " · ", ORDER_REASON[c.reason] || c.reason,
+      el("strong", {}, Y.personName(c.person)), " · ", labels.orderReason(c.reason, t("Other")),
       c.note ? el("span", { class: "mod-note" }, " — ", c.note) : null)));
   }
 
@@ -378,7 +340,7 @@
       el("tbody", {}, choices.map((c) => {
         const phone = v.choices ? Object.values(v.choices).filter((x) => x === c).length : null;
         return el("tr", { dataset: { choice: c } },
-          el("th", { scope: "row" }, CHOICE[c]),
+          el("th", { scope: "row" }, choiceLabel(c)),
           el("td", { class: "mod-count" }, counts[c] != null ? counts[c] : "—"),
           el("td", {}, phone != null ? phone : "—"),
           el("td", {}, hands[c] != null ? hands[c] : "—"));
@@ -399,9 +361,9 @@
       const rows = ["yes", "no"].concat(r.abstain ? ["abstain"] : [], ["not_voting"]);
       return el("div", { class: `mod-result ${r.passed ? "is-passed" : "is-failed"}`, "data-testid": i === 0 ? "result" : "result-old", dataset: { vote: v.id } },
         el("h3", {}, voteTitle(view, v)),
-        el("p", { class: "mod-verdict", "data-testid": "result-verdict" }, r.passed ? t("Passed") : t("Not passed")),
+        el("p", { class: "mod-verdict", "data-testid": "result-verdict" }, labels.verdict(r.passed)),
         el("table", { class: "mod-result-table" }, el("tbody", {}, rows.map((c) => el("tr", { dataset: { choice: c } },
-          el("th", { scope: "row" }, CHOICE[c]), el("td", { class: "mod-count" }, r[c]), el("td", {}, (v.percent && v.percent[c]) || ""))))),
+          el("th", { scope: "row" }, choiceLabel(c)), el("td", { class: "mod-count" }, r[c]), el("td", {}, (v.percent && v.percent[c]) || ""))))),
         el("p", { class: "mod-small muted" }, t("Base {base} · registered {registered} · needed {needed} · {mode}",
           { base: r.base, registered: r.registered, needed: r.needed, mode: MODE[v.mode] || v.mode })));
     }));
@@ -421,8 +383,8 @@
       if (d.when) details.push(el("li", {}, t("Consult again: {text}", { text: d.when })));
       if (d.terms) details.push(el("li", {}, t("Terms: {text}", { text: d.terms })));
       if (d.note) details.push(el("li", {}, t("Note: {text}", { text: d.note })));
-      const status = o ? `${o.outcome}. ${OUTCOME[o.outcome]}`
-        : v ? (v.result.passed ? t("Passed") : t("Not passed")) + " · " + t("outcome not declared yet")
+      const status = o ? `${o.outcome}. ${labels.outcome(o.outcome)}`
+        : v ? labels.verdict(v.result.passed) + " · " + t("outcome not declared yet")
         : view.current_item === i ? t("Under discussion") : t("Not yet discussed");
       list.push(el("li", { class: o ? `has-outcome outcome-${o.outcome}` : "", dataset: { item: i, outcome: o ? o.outcome : "" } },
         el("strong", {}, itemLabel(view, i)),

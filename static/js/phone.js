@@ -4,20 +4,7 @@
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const t = Y.t;
-  const el = Y.el;
-  const $ = (id) => document.getElementById(id);
-
-  const CATEGORY = {
-    stakeholder: t("Stakeholder"), proposer: t("Proposer"), expert: t("Expert"), department: t("Department"),
-    observer: t("Observer"), supervisor: t("Supervisor"), guide: t("Guide"),
-  };
-  const STANCE = { for: t("For"), against: t("Against") };
-  const CHOICE = { yes: t("Yes"), no: t("No"), abstain: t("Abstain") };
-  const OUTCOME = {
-    a: t("Agreed — to be carried out"), b: t("Not agreed — ended"),
-    c: t("To be consulted again"), d: t("Handed to the residents' decision procedure"),
-  };
+  const { t, el, $, show, setText, itemLabel, labels } = Y;
 
   let pendingChoice = null;   // the vote choice waiting for "confirm"
   let pendingVoteId = null;
@@ -28,30 +15,11 @@
     try { if (navigator.vibrate) navigator.vibrate(pattern); } catch (err) { /* not supported */ }
   }
 
-  function show(node, on) { node.hidden = !on; }
-
-  function setText(node, text) { node.textContent = text == null ? "" : String(text); }
-
-  function itemLabel(view, index) {
-    const items = (view.meeting && view.meeting.items) || [];
-    const item = items[index];
-    const title = item ? (typeof item === "string" ? item : item.title) : "";
-    return t("Item {n}: {title}", { n: index + 1, title });
-  }
-
+  // The phone words sign-in and the rules in plain words; the other phases as every screen does.
   function phaseText(view) {
-    const item = view.current_item;
-    switch (view.phase) {
-      case "signin": return t("Signing in — the meeting starts soon");
-      case "rules": return view.vote ? t("Voting on the rules of procedure") : t("The rules of procedure are presented");
-      case "explanation": return t("The proposer explains the topic");
-      case "debate": return t("Discussion of {item}", { item: itemLabel(view, item) });
-      case "voting": return t("Vote on {item}", { item: itemLabel(view, item) });
-      case "result": return t("Result of {item}", { item: itemLabel(view, item) });
-      case "concluded": return t("All items are settled");
-      case "ended": return t("The meeting has ended");
-      default: return "";
-    }
+    if (view.phase === "signin") return t("Signing in — the meeting starts soon");
+    if (view.phase === "rules") return view.vote ? t("Voting on the rules of procedure") : t("The rules of procedure are presented");
+    return labels.phaseDetail(view);
   }
 
   async function send(name, args) {
@@ -69,7 +37,7 @@
 
   function renderHello(view, me) {
     setText($("hello"), t("Hello, {name}", { name: me.name }));
-    setText($("category"), CATEGORY[me.category] || me.category);
+    setText($("category"), labels.category(me.category));
     const present = view.present[me.id];
     const badge = $("signed-in-badge");
     show(badge, !!present);
@@ -103,7 +71,7 @@
     if (!speaking) return;
     const s = view.speech;
     setText($("turn-hint"), s.kind === "debate" && s.stance
-      ? t("Say first that you are {stance}.", { stance: STANCE[s.stance] })
+      ? t("Say first that you are {stance}.", { stance: labels.stance(s.stance) })
       : "");
     $("yield").disabled = busy || !Y.state.online;
     if (alertedSpeech !== s.id) {
@@ -115,20 +83,8 @@
 
   function renderSpeaker(view, me) {
     const s = view.speech;
-    const panel = $("speaker");
-    show(panel, !!s && !me.speaking);
-    if (!s || me.speaking) return;
-    const head = s.kind === "explanation" ? t("The proposer explains the topic")
-      : s.kind === "expert" ? t("Expert answers") : t("Now speaking");
-    setText($("speaker-h"), head);
-    setText($("speaker-name"), Y.personName(s.person));
-    const stance = $("speaker-stance");
-    show(stance, !!s.stance);
-    if (s.stance) {
-      stance.className = `stance stance-${s.stance}`;
-      setText(stance, STANCE[s.stance]);
-    }
-    show($("speaker-paused"), s.paused_at != null);
+    show($("speaker"), !!s && !me.speaking);
+    if (s && !me.speaking) Y.drawSpeaker(s);
   }
 
   function renderQueue(view) {
@@ -138,7 +94,7 @@
     setText($("queue-h"), t("Waiting to speak ({count})", { count: queue.length }));
     const list = $("queue");
     list.replaceChildren(...queue.map((h) => el("li", { dataset: { person: h.person } },
-      el("span", { class: `stance stance-${h.stance}` }, STANCE[h.stance]), " ",
+      el("span", { class: `stance stance-${h.stance}` }, labels.stance(h.stance)), " ",
       el("span", { class: "phone-queue-name" }, Y.personName(h.person)))));
   }
 
@@ -158,7 +114,7 @@
     show($("watch-panel"), !mayQueue);
     if (!mayQueue) {
       setText($("watch-note"), t("You take part as {category}: you follow the whole meeting, but do not ask to speak or vote here. The moderator gives you the floor when your answer is needed.",
-        { category: CATEGORY[me.category] || me.category }));
+        { category: labels.category(me.category) }));
       return;
     }
     if (view.phase !== "debate") return;
@@ -167,8 +123,8 @@
     show(pos, !!hand);
     if (hand) {
       setText(pos, hand.position === 1
-        ? t("Your hand is up ({stance}): you are next in line", { stance: STANCE[hand.stance] })
-        : t("Your hand is up ({stance}): number {position} in line", { stance: STANCE[hand.stance], position: hand.position }));
+        ? t("Your hand is up ({stance}): you are next in line", { stance: labels.stance(hand.stance) })
+        : t("Your hand is up ({stance}): number {position} in line", { stance: labels.stance(hand.stance), position: hand.position }));
       pos.dataset.position = hand.position;
     }
     setText($("speeches-left"), t("Speeches left on this item: {n}", { n: me.speeches_left }));
@@ -197,18 +153,13 @@
     if (on) $("video-link").setAttribute("href", url);
   }
 
-  function voteTitle(view, vote) {
-    return vote.kind === "rules" ? t("Vote: the rules of procedure")
-      : t("Vote: {item}", { item: itemLabel(view, vote.item) });
-  }
-
   function renderVote(view, me) {
     const vote = view.vote;
     const panel = $("vote-panel");
     show(panel, !!vote);
     if (!vote) { pendingChoice = null; return; }
     if (pendingVoteId !== vote.id) { pendingChoice = null; pendingVoteId = vote.id; }
-    setText($("vote-h"), voteTitle(view, vote));
+    setText($("vote-h"), labels.voteTitle(view, vote));
     const mine = me.vote && me.vote.id === vote.id ? me.vote : null;
     const eligible = !!(mine && mine.eligible);
     const voted = !!(mine && mine.voted);
@@ -242,51 +193,37 @@
     const confirming = showButtons && !voted && !!pendingChoice;
     show(confirmBox, confirming);
     if (confirming) {
-      setText($("vote-confirm-q"), t("You chose {choice} — confirm?", { choice: CHOICE[pendingChoice] }));
+      setText($("vote-confirm-q"), t("You chose {choice} — confirm?", { choice: labels.choice(pendingChoice) }));
       $("vote-confirm").disabled = busy || !Y.state.online;
     }
     const votedEl = $("voted");
     show(votedEl, voted);
     if (voted) {
-      setText(votedEl, mine.choice ? t("You voted: {choice}", { choice: CHOICE[mine.choice] }) : t("You have voted"));
+      setText(votedEl, mine.choice ? t("You voted: {choice}", { choice: labels.choice(mine.choice) }) : t("You have voted"));
       votedEl.dataset.choice = mine.choice || "";
     }
   }
 
-  function lastResult(view) {
-    const votes = (view.votes || []).filter((v) => !v.abandoned && v.result);
-    return votes.length ? votes[votes.length - 1] : null;
-  }
-
   function renderResult(view) {
     const panel = $("result");
-    const last = lastResult(view);
+    const last = Y.lastResult(view);
     const on = !!last && !view.vote && view.phase !== "debate" && view.phase !== "signin";
     show(panel, on);
     if (!on) return;
     const r = last.result;
     const pct = last.percent || {};
-    setText($("result-h"), last.kind === "rules" ? t("Result: the rules of procedure")
-      : t("Result: {item}", { item: itemLabel(view, last.item) }));
-    const verdict = $("result-verdict");
-    setText(verdict, r.passed ? t("Passed") : t("Not passed"));
-    verdict.dataset.passed = String(!!r.passed);
-    const rows = [["yes", t("Yes")], ["no", t("No")]];
-    if (r.abstain || (view.params && view.params.abstain_on_phones)) rows.push(["abstain", t("Abstain")]);
-    rows.push(["not_voting", t("Did not vote")]);
-    $("result-rows").replaceChildren(...rows.map(([key, label]) => el("tr", { dataset: { choice: key } },
+    Y.drawResult(view, last);
+    $("result-rows").replaceChildren(...Y.resultRows(view, r).map(([key, label]) => el("tr", { dataset: { choice: key } },
       el("th", { scope: "row" }, label),
       el("td", { class: "num" }, t("{count} people", { count: r[key] })),
       el("td", { class: "num" }, pct[key] || ""))));
-    setText($("result-base"), t("Voters present: {base} (registered {registered}); needed to pass: {needed}",
-      { base: r.base, registered: r.registered, needed: r.needed }));
   }
 
   function renderOutcomes(view) {
-    const entries = Object.entries(view.outcomes || {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const entries = Y.outcomeEntries(view);
     show($("outcomes-panel"), entries.length > 0);
     $("outcomes").replaceChildren(...entries.map(([i, o]) => el("li", { dataset: { outcome: o.outcome } },
-      el("strong", {}, itemLabel(view, Number(i))), " — ", OUTCOME[o.outcome] || o.outcome)));
+      el("strong", {}, itemLabel(view, Number(i))), " — ", labels.outcome(o.outcome))));
   }
 
   function render(state) {

@@ -4,42 +4,7 @@
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const t = Y.t;
-  const el = Y.el;
-  const $ = (id) => document.getElementById(id);
-
-  const STANCE = { for: t("For"), against: t("Against") };
-  const OUTCOME = {
-    a: t("Agreed — to be carried out"), b: t("Not agreed — ended"),
-    c: t("To be consulted again"), d: t("Handed to the residents' decision procedure"),
-  };
-  const MODE = {
-    phone: t("By phone"), hands: t("By show of hands in the room"), mixed: t("By phone or by show of hands"),
-  };
-
-  function show(node, on) { node.hidden = !on; }
-  function setText(node, text) { node.textContent = text == null ? "" : String(text); }
-
-  function itemLabel(view, index) {
-    const items = (view.meeting && view.meeting.items) || [];
-    const item = items[index];
-    const title = item ? (typeof item === "string" ? item : item.title) : "";
-    return t("Item {n}: {title}", { n: index + 1, title });
-  }
-
-  function phaseText(view) {
-    switch (view.phase) {
-      case "signin": return t("Sign-in");
-      case "rules": return t("Rules of procedure");
-      case "explanation": return t("Explanation of the topic");
-      case "debate": return t("Discussion");
-      case "voting": return t("Vote");
-      case "result": return t("Result");
-      case "concluded": return t("All items are settled");
-      case "ended": return t("The meeting has ended");
-      default: return "";
-    }
-  }
+  const { t, el, $, show, setText, itemLabel, labels } = Y;
 
   function itemText(view) {
     if (view.current_item != null) return itemLabel(view, view.current_item);
@@ -51,49 +16,29 @@
     const s = view.speech;
     show($("speaker"), !!s);
     if (!s) return;
-    setText($("speaker-h"), s.kind === "explanation" ? t("The proposer explains the topic")
-      : s.kind === "expert" ? t("Expert answers") : t("Now speaking"));
-    setText($("speaker-name"), Y.personName(s.person));
-    const stance = $("speaker-stance");
-    show(stance, !!s.stance);
-    if (s.stance) {
-      stance.className = `stance stance-${s.stance}`;
-      setText(stance, STANCE[s.stance]);
-      stance.dataset.stance = s.stance;
-    }
-    show($("speaker-paused"), s.paused_at != null);
+    Y.drawSpeaker(s);
+    if (s.stance) $("speaker-stance").dataset.stance = s.stance;
   }
 
   function renderVoting(view) {
     const v = view.vote;
     show($("voting"), !!v);
     if (!v) return;
-    setText($("voting-h"), v.kind === "rules" ? t("Vote: the rules of procedure") : t("Vote: {item}", { item: itemLabel(view, v.item) }));
-    setText($("voting-how"), MODE[v.mode] || "");
+    setText($("voting-h"), labels.voteTitle(view, v));
+    setText($("voting-how"), labels.mode(v.mode));
     const ballots = $("ballots");
     show(ballots, v.mode !== "hands");
     setText(ballots, t("Phone ballots in: {count} of {base}", { count: v.phone_ballots, base: v.base }));
   }
 
-  function lastResult(view) {
-    const votes = (view.votes || []).filter((v) => !v.abandoned && v.result);
-    return votes.length ? votes[votes.length - 1] : null;
-  }
-
   function renderResult(view, on) {
     show($("result"), on);
     if (!on) return;
-    const last = lastResult(view);
+    const last = Y.lastResult(view);
     const r = last.result;
     const pct = last.percent || {};
-    setText($("result-h"), last.kind === "rules" ? t("Result: the rules of procedure") : t("Result: {item}", { item: itemLabel(view, last.item) }));
-    const verdict = $("result-verdict");
-    setText(verdict, r.passed ? t("Passed") : t("Not passed"));
-    verdict.dataset.passed = String(!!r.passed);
-    const rows = [["yes", t("Yes")], ["no", t("No")]];
-    if (r.abstain || (view.params && view.params.abstain_on_phones)) rows.push(["abstain", t("Abstain")]);
-    rows.push(["not_voting", t("Did not vote")]);
-    $("result-bars").replaceChildren(...rows.map(([key, label]) => {
+    Y.drawResult(view, last);
+    $("result-bars").replaceChildren(...Y.resultRows(view, r).map(([key, label]) => {
       const tenths = (r.tenths && r.tenths[key]) || 0;
       return el("div", { class: `proj-bar proj-bar-${key}`, dataset: { choice: key } },
         el("span", { class: "proj-bar-label" }, label),
@@ -102,8 +47,6 @@
         el("span", { class: "proj-bar-count" }, t("{count} people", { count: r[key] })),
         el("span", { class: "proj-bar-pct" }, pct[key] || ""));
     }));
-    setText($("result-base"), t("Voters present: {base} (registered {registered}); needed to pass: {needed}",
-      { base: r.base, registered: r.registered, needed: r.needed }));
   }
 
   function idleText(view) {
@@ -124,7 +67,7 @@
     $("queue").replaceChildren(...queue.map((h) => el("li", {
       class: h.person === rec ? "proj-next" : null, dataset: { person: h.person, stance: h.stance },
     },
-    el("span", { class: `stance stance-${h.stance}` }, STANCE[h.stance]), " ",
+    el("span", { class: `stance stance-${h.stance}` }, labels.stance(h.stance)), " ",
     el("span", { class: "proj-queue-name" }, Y.personName(h.person)),
     h.person === rec ? el("span", { class: "badge proj-next-badge" }, t("Next")) : null,
     h.speeches > 0 ? el("span", { class: "proj-spoke" }, t("spoke {n}×", { n: h.speeches })) : null)));
@@ -147,21 +90,21 @@
   }
 
   function renderOutcomes(view) {
-    const entries = Object.entries(view.outcomes || {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const entries = Y.outcomeEntries(view);
     show($("outcomes-panel"), entries.length > 0);
     $("outcomes").replaceChildren(...entries.map(([i, o]) => el("li", { dataset: { outcome: o.outcome } },
-      el("strong", {}, itemLabel(view, Number(i))), el("span", {}, OUTCOME[o.outcome] || o.outcome))));
+      el("strong", {}, itemLabel(view, Number(i))), el("span", {}, labels.outcome(o.outcome)))));
   }
 
   function render(state) {
     const view = state.view;
     if (!view) return;
-    setText($("phase"), phaseText(view));
+    setText($("phase"), labels.phase(view.phase));
     $("phase").dataset.phase = view.phase;
     setText($("item"), itemText(view));
     renderSpeaker(view);
     renderVoting(view);
-    const resultOn = !view.vote && !view.speech && !!lastResult(view) && !["signin", "debate"].includes(view.phase);
+    const resultOn = !view.vote && !view.speech && !!Y.lastResult(view) && !["signin", "debate"].includes(view.phase);
     renderResult(view, resultOn);
     const idle = !view.vote && !view.speech && !resultOn;
     show($("idle"), idle);

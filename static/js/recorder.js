@@ -7,52 +7,18 @@
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const t = Y.t;
-  const el = Y.el;
-  const $ = (id) => document.getElementById(id);
+  const { t, el, $, show, setText, hhmm, itemLabel, labels } = Y;   // hhmm: China time, as on every screen
 
-  const CATEGORY = {
-    proposer: t("Proposer"), stakeholder: t("Stakeholder"), expert: t("Expert"), department: t("Department"),
-    supervisor: t("Supervisor"), guide: t("Guide"), observer: t("Observer"),
-  };
-  const CATEGORY_ORDER = ["proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer"];
-  const STANCE = { for: t("For"), against: t("Against") };
+  // The desk's own wording (the shared labels are Yishi.labels): kinds of speech and note, channels.
   const KIND = { debate: t("Speech"), explanation: t("Explanation of the topic"), expert: t("Expert answers") };
   const CHANNEL = { room: t("in the room"), online: t("online"), recorder: t("signed in by the recorder") };
   const NOTE_KIND = {
     expert_answer: t("Expert answer"), consensus: t("Point of consensus"), dissent: t("Point of dissent"), other: t("Other note"),
   };
-  const ORDER_REASON = {
-    interrupting: t("Interrupting"), direct_debate: t("Direct debate"), personal_attack: t("Personal attack"),
-    questioning_motives: t("Questioning motives"), labelling: t("Labelling"), other: t("Other reason"),
-  };
-  const CHOICE = { yes: t("Yes"), no: t("No"), abstain: t("Abstain") };
-  const MODE = {
-    phone: t("By phone"), hands: t("By show of hands in the room"), mixed: t("By phone or by show of hands"),
-  };
-  const PHASE = {
-    signin: t("Sign-in"), rules: t("Rules of procedure"), explanation: t("Explanation of the topic"),
-    debate: t("Discussion"), voting: t("Vote"), result: t("Result"), concluded: t("All items are settled"),
-    ended: t("The meeting has ended"),
-  };
 
-  // Times are shown in China time (the meeting's own clock), the same on every screen and in the record.
-  const TIME = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-  function hhmm(ms) { return ms == null ? "" : TIME.format(new Date(ms)); }
   function duration(ms) {
     const s = Math.max(0, Math.floor(ms / 1000));
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-  }
-  function setText(node, text) { node.textContent = text == null ? "" : String(text); }
-  function show(node, on) { node.hidden = !on; }
-
-  function itemTitle(view, index) {
-    const items = (view.meeting && view.meeting.items) || [];
-    const item = items[index];
-    return item ? (typeof item === "string" ? item : item.title) : "";
-  }
-  function itemLabel(view, index) {
-    return index == null ? "" : t("Item {n}: {title}", { n: index + 1, title: itemTitle(view, index) });
   }
   function person(view, pid) { return (view.roster && view.roster[pid]) || null; }
 
@@ -81,7 +47,7 @@
 
   // ---- status ------------------------------------------------------------------------------
   function renderStatus(view) {
-    setText($("phase"), PHASE[view.phase] || view.phase);
+    setText($("phase"), labels.phase(view.phase));
     setText($("item"), itemLabel(view, view.current_item));
     const s = view.signin || {};
     let text = t("Voters signed in: {signed} of {registered}", { signed: s.voting_signed_in, registered: s.voting_registered });
@@ -112,7 +78,7 @@
   }
 
   function renderRoster(view) {
-    const groups = CATEGORY_ORDER.map((cat) => ({
+    const groups = labels.categoryOrder.map((cat) => ({
       cat, people: Object.entries(view.roster || {}).filter(([, p]) => p.category === cat),
     })).filter((g) => g.people.length);
     keyed($("roster"), groups, (g) => g.cat, () => "group", (g) => {
@@ -127,7 +93,7 @@
     for (const g of groups) {
       const group = $("roster").querySelector(`:scope > [data-key="${CSS.escape(g.cat)}"]`);
       const present = g.people.filter(([pid]) => view.present && view.present[pid]).length;
-      setText(group.querySelector("h3"), t("{category}: {present} of {total} signed in", { category: CATEGORY[g.cat] || g.cat, present, total: g.people.length }));
+      setText(group.querySelector("h3"), t("{category}: {present} of {total} signed in", { category: labels.category(g.cat), present, total: g.people.length }));
       keyed(group.querySelector("tbody"), g.people, ([pid]) => pid,
         ([pid, p]) => JSON.stringify([p.name, p.has_phone, p.remote, view.present[pid] || null, busy.has(pid), confirmOut.has(pid)]),
         ([pid, p]) => rosterRow(view, pid, p));
@@ -170,15 +136,15 @@
     const vote = view.vote;
     show($("vote-panel"), !!vote);
     if (!vote) { handVoteId = null; return; }
-    setText($("vote-h"), vote.kind === "rules" ? t("Vote: the rules of procedure") : t("Vote: {item}", { item: itemLabel(view, vote.item) }));
-    setText($("vote-mode"), MODE[vote.mode] || vote.mode);
+    setText($("vote-h"), labels.voteTitle(view, vote));
+    setText($("vote-mode"), labels.mode(vote.mode));
     const counts = vote.counts || {};
     const hands = vote.hand_counts || {};
     const rows = choicesOf(vote).map((c) => {
       const hand = hands[c];
       const total = counts[c] || 0;
       return el("tr", { "data-testid": `tally-${c}` },
-        el("th", { scope: "row" }, CHOICE[c]),
+        el("th", { scope: "row" }, labels.choice(c)),
         el("td", {}, String(total - (hand || 0))),
         el("td", {}, hand == null ? "—" : String(hand)),
         el("td", {}, String(total)));
@@ -221,7 +187,7 @@
       const raw = $(`hand-${c}`).value.trim();
       if (raw === "") continue;
       if (!/^\d+$/.test(raw)) {
-        setText(err, t("Enter a whole number of hands for {choice}.", { choice: CHOICE[c] }));
+        setText(err, t("Enter a whole number of hands for {choice}.", { choice: labels.choice(c) }));
         show(err, true);
         $(`hand-${c}`).focus();
         return;
@@ -241,11 +207,11 @@
       for (const e of entries) {
         const ack = await Y.command("enter_hand_count", { choice: e.choice, count: e.count });
         if (!ack.ok) {
-          let text = `${CHOICE[e.choice]}: ${Y.errorText(ack.error) || t("No answer from the server. Please try again.")}`;
+          let text = `${labels.choice(e.choice)}: ${Y.errorText(ack.error) || t("No answer from the server. Please try again.")}`;
           const now = Y.state.view.vote;
           if (ack.error && ack.error.code === "count_exceeds" && now) {
             const others = Object.entries(now.hand_counts || {}).filter(([c]) => c !== e.choice).reduce((a, [, n]) => a + n, 0);
-            text += " " + t("At most {n} can be entered for {choice} now.", { n: Math.max(0, now.base - now.phone_ballots - others), choice: CHOICE[e.choice] });
+            text += " " + t("At most {n} can be entered for {choice} now.", { n: Math.max(0, now.base - now.phone_ballots - others), choice: labels.choice(e.choice) });
           }
           setText(err, text);
           show(err, true);
@@ -302,8 +268,8 @@
     const p = person(view, s.person);
     const parts = [el("span", { class: "badge" }, KIND[s.kind] || s.kind), " ",
       el("strong", { class: "rec-name" }, Y.personName(s.person))];
-    if (p) parts.push(" ", el("span", { class: "muted" }, CATEGORY[p.category] || p.category));
-    if (s.stance) parts.push(" ", el("span", { class: `stance stance-${s.stance}` }, STANCE[s.stance]));
+    if (p) parts.push(" ", el("span", { class: "muted" }, labels.category(p.category)));
+    if (s.stance) parts.push(" ", el("span", { class: `stance stance-${s.stance}` }, labels.stance(s.stance)));
     return parts;
   }
   function departureText(view, s) {
@@ -319,10 +285,10 @@
     const p = person(view, s.person);
     setText($("speech-kind"), KIND[s.kind] || s.kind);
     setText($("speech-name"), Y.personName(s.person));
-    setText($("speech-category"), p ? CATEGORY[p.category] || p.category : "");
+    setText($("speech-category"), p ? labels.category(p.category) : "");
     const stance = $("speech-stance");
     show(stance, !!s.stance);
-    if (s.stance) { stance.className = `stance stance-${s.stance}`; setText(stance, STANCE[s.stance]); }
+    if (s.stance) { stance.className = `stance stance-${s.stance}`; setText(stance, labels.stance(s.stance)); }
     let started = t("Started {time}", { time: hhmm(s.started_at) });
     if (s.item != null) started += " · " + itemLabel(view, s.item);
     if (s.paused_at != null) started += " · " + t("Timer paused");
@@ -405,7 +371,7 @@
       el("span", { class: "badge rec-badge-order" }, t("Call to order")), " ",
       el("span", { class: "muted" }, hhmm(c.at)), " ",
       el("strong", { class: "rec-name" }, Y.personName(c.person)), " — ",
-      ORDER_REASON[c.reason] || c.reason,
+      labels.orderReason(c.reason, t("Other reason")),
       c.note ? el("span", { class: "rec-text" }, ` (${c.note})`) : null)));
     const deps = allSpeeches(view).filter((s) => s.departure_reason);
     $("departures").replaceChildren(...deps.map((s) => el("li", { class: "rec-order-item", "data-testid": `departure-${s.id}` },
