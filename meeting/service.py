@@ -1,7 +1,8 @@
 """The application layer: load → decide → append → evolve → notify, one meeting at a time.
 
-Only this module reads the clock. Each meeting's commands go through one asyncio lock; the ack
-is built after the events are committed. A retried command (same actor and client command id)
+Only this module reads the clock. Each meeting's commands go through one queue, drained by one
+task: commands that arrive together are decided in order, committed in one transaction and
+published as one delta (group commit); the ack is sent after the commit. A retried command (same actor and client command id)
 is answered from memory, never applied twice. Timers (warning, overrun, auto end) are scheduled
 from the persisted start times, so they come back after a restart.
 """
@@ -236,7 +237,12 @@ class Service:
             live.last_hash = stored[-1].hash
             for key, ack in remembered.items():
                 live.remember(key, ack)
-            await self._publish(live, from_version, stored)
+            try:
+                await self._publish(live, from_version, stored)
+            except Exception:
+                # The events are committed: ack them. A screen that missed this delta sees the
+                # version gap on the next one and asks for a snapshot.
+                log.exception("publishing to meeting %s failed", live.id)
             self._schedule(live)
             if ended:
                 await asyncio.to_thread(self.store.mark_ended, live.id)
