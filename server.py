@@ -30,7 +30,7 @@ from meeting.transport import MAX_MESSAGE_BYTES, attach
 
 def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
     store = Store(settings.database_url)
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel) if settings.redis_url else None
     sio = socketio.AsyncServer(
         async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
         ping_interval=10, ping_timeout=20,
@@ -39,7 +39,7 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
     async def emit(event: str, data: dict, room: str) -> None:
         await sio.emit(event, data, room=room)
 
-    service = Service(store, settings.secret, emit=emit)
+    service = Service(store, settings.secret, emit=emit, shared=manager is not None)
     attach(sio, service)
 
     @contextlib.asynccontextmanager

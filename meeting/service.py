@@ -74,6 +74,7 @@ class LiveMeeting:
         self.me = personal_views(state)
         self.timer: asyncio.TimerHandle | None = None
         self.pending: list[Pending] = []
+        self.gate = asyncio.Lock()  # a batch, or catching up with other writers: one at a time
         self.worker: asyncio.Task | None = None
 
     def remember(self, key: tuple[str, str], ack: dict) -> None:
@@ -83,7 +84,11 @@ class LiveMeeting:
 
 
 class Service:
-    def __init__(self, store: Store, secret: bytes, emit: Emit | None = None, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(self, store: Store, secret: bytes, emit: Emit | None = None, clock: Callable[[], int] = now_ms,
+                 shared: bool = False) -> None:
+        """``shared``: other server processes write to the same database (several workers behind
+        Redis); then every read and every batch first catches up with the log."""
+        self.shared = shared
         self.store = store
         self.secret = secret
         self.emit = emit
@@ -108,6 +113,12 @@ class Service:
                 live.timer.cancel()
 
     async def _load(self, meeting_id: str) -> LiveMeeting:
+        live = await self._build(meeting_id)
+        self.meetings[meeting_id] = live
+        return live
+
+    async def _build(self, meeting_id: str) -> LiveMeeting:
+        """A meeting rebuilt from its log (not yet registered)."""
         rows = await asyncio.to_thread(self.store.events, meeting_id)
         state = MeetingState()
         for r in rows:
@@ -116,7 +127,6 @@ class Service:
         for r in rows:
             if r.command_id:
                 live.remember((r.actor, r.command_id), {"ok": True, "version": r.seq})
-        self.meetings[meeting_id] = live
         return live
 
     async def get(self, meeting_id: str) -> LiveMeeting:
@@ -126,7 +136,16 @@ class Service:
             if row is None:
                 raise DomainError("meeting_not_found")
             live = await self._load(meeting_id)
+        elif self.shared:
+            async with live.gate:
+                await self._catch_up(live)
         return live
+
+    async def _catch_up(self, live: LiveMeeting) -> None:
+        """With other writers, take in what they appended. Called under ``live.gate``, never while
+        our own batch is in flight (its events are applied before they are committed)."""
+        if await asyncio.to_thread(self.store.last_seq, live.id) > live.state.version:
+            await self._reload(live)
 
     # ---- credentials ----
     def token(self, meeting_id: str, role: Role, person: str | None = None) -> str:
@@ -191,15 +210,19 @@ class Service:
         while live.pending:
             batch, live.pending = live.pending[:MAX_BATCH], live.pending[MAX_BATCH:]
             try:
-                await self._run_batch(live, batch)
+                async with live.gate:
+                    await self._run_batch(live, batch)
             except Exception:
                 log.exception("batch failed in meeting %s", live.id)
-                await self._reload(live)
+                async with live.gate:
+                    await self._reload(live)
                 for p in batch:
                     if not p.future.done():
                         p.future.set_exception(DomainError("internal_error"))
 
     async def _run_batch(self, live: LiveMeeting, batch: list["Pending"], attempt: int = 0) -> None:
+        if self.shared:
+            await self._catch_up(live)
         from_version, state = live.state.version, live.state
         items: list[tuple] = []
         results: list[tuple[Pending, object]] = []
@@ -256,10 +279,9 @@ class Service:
 
     async def _reload(self, live: LiveMeeting) -> None:
         """Rebuild the meeting from its log (after a failed commit, or another writer's)."""
-        fresh = await self._load(live.id)
+        fresh = await self._build(live.id)
         live.state, live.last_hash, live.done = fresh.state, fresh.last_hash, fresh.done
         live.views, live.me = fresh.views, fresh.me
-        self.meetings[live.id] = live
 
     # ---- views ----
     def snapshot(self, live: LiveMeeting, role: Role, person: str | None) -> dict:

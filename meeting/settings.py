@@ -14,6 +14,7 @@ class Settings:
     admin_key: str
     secret: bytes
     redis_url: str | None
+    redis_channel: str
     base_url: str
 
     @classmethod
@@ -27,6 +28,7 @@ class Settings:
             admin_key=env.get("YISHI_ADMIN_KEY") or _kept(data_dir / "admin.key"),
             secret=(env.get("YISHI_SECRET") or _kept(data_dir / "secret.key")).encode(),
             redis_url=env.get("YISHI_REDIS_URL") or None,
+            redis_channel=env.get("YISHI_REDIS_CHANNEL") or "yishi",
             base_url=(env.get("YISHI_BASE_URL") or f"http://{host}:{port}").rstrip("/"),
         )
 

@@ -7,7 +7,6 @@ failure: CI promises a PostgreSQL, and a silent skip would hide that the code wa
 """
 from __future__ import annotations
 
-import os
 import secrets
 
 import aiohttp
@@ -20,36 +19,7 @@ from meeting.client import LiveClient
 from meeting.store import Conflict, Store
 from tests.server.harness import ServerProcess, meeting_config
 
-SERVER = os.environ.get("YISHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")  # no trailing slash
-ADMIN_URL = f"{SERVER}/postgres"
 BIG_MS = 2**45  # ms after 1970, far beyond what a 32-bit column could hold (2**31 ms is 25 days)
-
-
-@pytest.fixture(scope="module")
-def databases():
-    """Creates databases of this module's own on demand; drops them all at the end."""
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL is not reachable at {SERVER} ({str(exc).strip()[:200]})"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"yishi_test_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return f"{SERVER}/{name}"
-
-    with admin:
-        try:
-            yield make
-        finally:
-            for name in made:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 @pytest.fixture(scope="module")
 def pg_url(databases):
