@@ -20,6 +20,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from meeting import pages, web
+from meeting.headers import SecurityHeaders
 from meeting.demo import DEMO_CONFIG, DEMO_ID
 from meeting.record.routes import routes as record_routes
 from meeting.service import Service
@@ -58,7 +59,7 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
                             *pages.routes(service, settings.base_url), *record_routes(service), Mount("/static", static, name="static")],
                     lifespan=lifespan)
     app.state.service = service
-    return socketio.ASGIApp(sio, app)
+    return socketio.ASGIApp(sio, SecurityHeaders(app))
 
 
 def print_links(service: Service, settings: Settings, meeting_id: str) -> None:
