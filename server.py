@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from meeting import pages, web
+from meeting import admin, pages, web
 from meeting.headers import SecurityHeaders
 from meeting.demo import DEMO_CONFIG, DEMO_ID
 from meeting.record.routes import routes as record_routes
@@ -56,6 +56,7 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
 
     static = StaticFiles(directory=Path(__file__).resolve().parent / "static")
     app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
+                            *admin.routes(service, settings.admin_key, settings.base_url),
                             *pages.routes(service, settings.base_url), *record_routes(service), Mount("/static", static, name="static")],
                     lifespan=lifespan)
     app.state.service = service
@@ -67,7 +68,8 @@ def print_links(service: Service, settings: Settings, meeting_id: str) -> None:
     for link in web.links(service, settings.base_url, meeting_id):
         who = link["role"] if link["person"] is None else f"{link['role']} {link['name']} ({link.get('category')})"
         print(f"  {who:36} {link['url']}", flush=True)
-    print(f"admin key (for /api/meetings): {settings.admin_key}\n", flush=True)
+    print(f"set up more meetings in a browser: {settings.base_url}/admin", flush=True)
+    print(f"admin key (for /admin and /api/meetings): {settings.admin_key}\n", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

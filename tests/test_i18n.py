@@ -21,6 +21,11 @@ def used_message_ids() -> set[str]:
             keywords={"_": None, "gettext": None, "t": None},
         ):
             ids.add(message if isinstance(message, str) else message[0])
+    # messages raised by the admin pages' form reader
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        ROOT / "meeting", method_map=[("admin.py", "python")], keywords={"FormError": None},
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
     return ids
 
 
