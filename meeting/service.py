@@ -294,14 +294,7 @@ class Service:
         live = await self.get(meeting_id)
         anonymous = {v.id for v in live.state.votes if v.ballot == "anonymous"}
         rows = await asyncio.to_thread(self.store.events, meeting_id, after_seq, limit)
-        out = []
-        for r in rows:
-            d = r.to_dict()
-            if r.type == "vote_cast" and r.payload.get("vote_id") in anonymous:
-                d["payload"] = {k: v for k, v in r.payload.items() if k != "choice"}
-                d["redacted"] = True
-            out.append(d)
-        return out
+        return [chain.redact_anonymous(r.to_dict(), anonymous) for r in rows]
 
     async def _publish(self, live: LiveMeeting, from_version: int, stored: list[StoredEvent]) -> None:
         if self.emit is None:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from .. import chain
 from .model import as_rows, build_record
 
 FORMATS = ("docx", "pdf", "md", "html", "json")
@@ -48,13 +49,9 @@ def log_json(rows: Iterable, meeting_id: str, redact_anonymous: bool = False) ->
     events = []
     title = ""
     for r in rows:
-        d = r.to_dict()
         if r.type == "meeting_created":
             title = (r.payload.get("config") or {}).get("title", "")
-        if r.type == "vote_cast" and r.payload.get("vote_id") in anonymous:
-            d["payload"] = {k: v for k, v in r.payload.items() if k != "choice"}
-            d["redacted"] = True
-        events.append(d)
+        events.append(chain.redact_anonymous(r.to_dict(), anonymous))
     return {"format": LOG_FORMAT, "meeting": meeting_id, "title": title, "count": len(events),
             "final_hash": events[-1]["hash"] if events else None, "events": events}
 
