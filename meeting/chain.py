@@ -22,15 +22,6 @@ def link(prev_hash: str, meeting_id: str, seq: int, type_: str, at: int, actor: 
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(meeting_id, seq, type_, at, actor, payload)).hexdigest()
 
 
-def redact_anonymous(row: dict, anonymous_votes: set) -> dict:
-    """An exported row with the choice of an anonymous phone ballot left out. The row is marked
-    ``redacted``: its content no longer matches its hash, which ``diagnose`` then takes as given."""
-    payload = row["payload"]
-    if row["type"] == "vote_cast" and payload.get("vote_id") in anonymous_votes:
-        row = {**row, "payload": {k: v for k, v in payload.items() if k != "choice"}, "redacted": True}
-    return row
-
-
 def verify(meeting_id: str, rows: list[dict]) -> tuple[bool, int | None, str]:
     """Check exported rows ({seq, type, at, actor, payload, hash}) in order.
 
@@ -54,7 +45,6 @@ class Finding:
     type: str | None
     message: str
     final_hash: str = GENESIS
-    redacted: int = 0
 
 
 def _describe(row: dict) -> str:
@@ -68,12 +58,11 @@ def diagnose(meeting_id: str, rows: list[dict], final_hash: str | None = None) -
     - the expected seq found later in the list: **reordered** (the event that is out of place);
     - a seq repeated or going backwards with nothing missing: **inserted**;
     - seq in place but the hash does not match the content: **edited**.
-    A row marked ``"redacted"`` (an anonymous ballot's choice left out of a staff export) cannot
-    be recomputed; its stored hash is taken as given, so the chain around it is still checked.
+    Every row is checked whole: no mark exempts a row (an anonymous ballot's choice is never in
+    the log, so the log is exported as stored; docs/security.md).
     ``final_hash``, when given (the hash printed on the signed record), also catches events
     removed from the end."""
     prev = GENESIS
-    redacted = 0
     for pos, row in enumerate(rows):
         if not isinstance(row, dict) or not {"seq", "type", "at", "actor", "payload", "hash"} <= set(row):
             return Finding(False, "malformed", pos, None, None, f"row at position {pos + 1} is not an event row")
@@ -91,10 +80,6 @@ def diagnose(meeting_id: str, rows: list[dict], final_hash: str | None = None) -
                                f"event seq {want} is missing (before {_describe(row)}): an event was removed")
             return Finding(False, "inserted", pos, seq if isinstance(seq, int) else None, row.get("type"),
                            f"event at position {pos + 1} repeats or misnumbers {_describe(row)}: an event was inserted")
-        if row.get("redacted"):
-            redacted += 1
-            prev = row["hash"]
-            continue
         try:
             expected = link(prev, meeting_id, seq, row["type"], row["at"], row["actor"], row["payload"])
         except (TypeError, ValueError, AttributeError):
@@ -106,6 +91,5 @@ def diagnose(meeting_id: str, rows: list[dict], final_hash: str | None = None) -
     if final_hash is not None and final_hash != prev:
         return Finding(False, "truncated", len(rows), len(rows) + 1, None,
                        f"the last event's hash {prev} is not the expected final hash {final_hash}: "
-                       f"events were removed from the end (or the log belongs to another record)", prev, redacted)
-    note = f" ({redacted} redacted events taken as given)" if redacted else ""
-    return Finding(True, None, None, None, None, f"{len(rows)} events intact{note}; final hash {prev}", prev, redacted)
+                       f"events were removed from the end (or the log belongs to another record)", prev)
+    return Finding(True, None, None, None, None, f"{len(rows)} events intact; final hash {prev}", prev)

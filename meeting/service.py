@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from . import chain
-from .rules import Actor, Command, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due, parse_command
+from .rules import (Actor, Command, DomainError, MeetingState, Role, decide, evolve, from_dict, next_timer_due,
+                    parse_command, replay)
 from .rules.events import Event, MeetingEnded
 from .store import Conflict, StoredEvent, Store
 from .views import PUBLIC, STAFF, diff, personal_views, redact, shared_view, snapshot
@@ -120,9 +121,9 @@ class Service:
     async def _build(self, meeting_id: str) -> LiveMeeting:
         """A meeting rebuilt from its log (not yet registered)."""
         rows = await asyncio.to_thread(self.store.events, meeting_id)
-        state = MeetingState()
-        for r in rows:
-            evolve(state, to_event(r))
+        box = await asyncio.to_thread(self.store.ballot_box, meeting_id)
+        # The open vote's anonymous ballots are in the ballot box, not in the log.
+        state = replay((to_event(r) for r in rows), box)
         live = LiveMeeting(meeting_id, state, rows[-1].hash if rows else chain.GENESIS)
         for r in rows:
             if r.command_id:
@@ -225,6 +226,7 @@ class Service:
             await self._catch_up(live)
         from_version, state = live.state.version, live.state
         items: list[tuple] = []
+        ballots: list[tuple[int, str]] = []
         results: list[tuple[Pending, object]] = []
         remembered: dict[tuple[str, str], dict] = {}
         ended = False
@@ -242,6 +244,9 @@ class Service:
             # if the commit fails the meeting is reloaded from the log and nothing was acked.
             for e in events:
                 evolve(state, e)
+                if e.secret:  # an anonymous ballot's choice: into the ballot box, not the log
+                    ballots.append((e.vote_id, e.choice))
+                    continue
                 items.append((e.type, event_payload(e), actor_key(p.actor), e.at, p.command_id))
                 ended = ended or isinstance(e, MeetingEnded)
             ack = {"ok": True, "version": state.version}
@@ -250,7 +255,8 @@ class Service:
             results.append((p, ack))
         if items:
             try:
-                stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1, items)
+                stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1, items,
+                                              ballots)
             except Conflict:
                 # Another process appended first: catch up from the log and decide the batch again.
                 await self._reload(live)
@@ -288,13 +294,11 @@ class Service:
         return snapshot(live.state, role, person, self.clock(), live.id)
 
     async def audit(self, meeting_id: str, after_seq: int = 0, limit: int = 200) -> list[dict]:
-        """The log as staff may read it: every event whole, but for the choice of an anonymous
-        ballot, which is left out and the row marked ``redacted`` (chain.verify takes its hash as
-        given, so the rest of the chain still checks)."""
-        live = await self.get(meeting_id)
-        anonymous = {v.id for v in live.state.votes if v.ballot == "anonymous"}
+        """The log as staff may read it: every event whole (an anonymous ballot's choice is never
+        in the log; it is counted in the ballot box)."""
+        await self.get(meeting_id)
         rows = await asyncio.to_thread(self.store.events, meeting_id, after_seq, limit)
-        return [chain.redact_anonymous(r.to_dict(), anonymous) for r in rows]
+        return [r.to_dict() for r in rows]
 
     async def _publish(self, live: LiveMeeting, from_version: int, stored: list[StoredEvent]) -> None:
         if self.emit is None:

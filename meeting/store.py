@@ -47,6 +47,21 @@ class EventRow(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class BallotBoxRow(SQLModel, table=True):
+    """The ballot box of anonymous votes: one counter per (meeting, vote, choice), never a row per
+    ballot, and nothing that names a voter or orders the ballots. Who voted is in the event log
+    (``ballot_cast``); what they chose is only counted here (docs/security.md)."""
+
+    __tablename__ = "ballot_box"
+    meeting_id: str = Field(primary_key=True, max_length=32)
+    vote_id: int = Field(primary_key=True)
+    choice: str = Field(primary_key=True, max_length=16)
+    count: int = 0
+
+
+BALLOT_CHOICES = ("yes", "no", "abstain")
+
+
 class Conflict(Exception):
     """Another writer appended to this meeting first."""
 
@@ -130,17 +145,47 @@ class Store:
             return s.get(CredentialRow, token_hash)
 
     # ---- events ----
-    def append(self, meeting_id: str, prev_hash: str, first_seq: int, items: list[tuple[str, dict, str, int, str | None]]) -> list[StoredEvent]:
+    def append(self, meeting_id: str, prev_hash: str, first_seq: int, items: list[tuple[str, dict, str, int, str | None]],
+               ballots: list[tuple[int, str]] = ()) -> list[StoredEvent]:
         """Append (type, payload, actor, at, command_id) tuples as seq first_seq, first_seq+1, ...
-        in one transaction, chaining hashes from prev_hash. Raises Conflict if a seq is taken."""
+        in one transaction, chaining hashes from prev_hash, and add ``ballots`` ((vote_id,
+        choice) of anonymous ballots) to the ballot box in the same transaction. Raises Conflict
+        if a seq is taken."""
         stored, rows = self._rows(meeting_id, prev_hash, first_seq, items)
         try:
             with Session(self.engine) as s:
                 s.add_all(rows)
+                self._count_ballots(s, meeting_id, ballots)
                 s.commit()
         except IntegrityError as exc:
             raise Conflict(meeting_id) from exc
         return stored
+
+    @staticmethod
+    def _count_ballots(s: Session, meeting_id: str, ballots) -> None:
+        """Add ballots to the counters. Every choice's counter of a vote is written in each such
+        transaction (adding 0 to the others), so no row's version or write time tells which
+        choice the transaction's voters chose."""
+        by_vote: dict[int, dict[str, int]] = {}
+        for vote_id, choice in ballots:
+            counts = by_vote.setdefault(vote_id, dict.fromkeys(BALLOT_CHOICES, 0))
+            counts[choice] += 1
+        for vote_id, counts in sorted(by_vote.items()):
+            for choice, n in counts.items():
+                row = s.get(BallotBoxRow, (meeting_id, vote_id, choice))
+                if row is None:
+                    row = BallotBoxRow(meeting_id=meeting_id, vote_id=vote_id, choice=choice, count=0)
+                row.count += n
+                s.add(row)
+
+    def ballot_box(self, meeting_id: str) -> dict[int, dict[str, int]]:
+        """vote_id -> choice -> count of a meeting's anonymous ballots."""
+        with Session(self.engine) as s:
+            out: dict[int, dict[str, int]] = {}
+            for r in s.scalars(select(BallotBoxRow).where(BallotBoxRow.meeting_id == meeting_id)):
+                if r.count:
+                    out.setdefault(r.vote_id, {})[r.choice] = r.count
+            return out
 
     @staticmethod
     def _rows(meeting_id: str, prev_hash: str, first_seq: int, items) -> tuple[list[StoredEvent], list[EventRow]]:

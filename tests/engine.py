@@ -42,7 +42,8 @@ def config(n_stakeholders: int = 6, items=("加装电梯",), params=None, **extr
 class Room:
     def __init__(self, cfg: dict | None = None, now: int = 1_700_000_000_000):
         self.state = MeetingState()
-        self.log = []
+        self.log = []  # what the service would append to the event log
+        self.box: dict[int, dict[str, int]] = {}  # the ballot box: anonymous choices, apart from the log
         self.now = now
         if cfg is not None:
             self.do(ADMIN, "create_meeting", config=cfg)
@@ -56,7 +57,11 @@ class Room:
         events = decide(self.state, cmd, actor, self.now)
         for e in events:
             evolve(self.state, e)
-        self.log.extend(events)
+            if e.secret:
+                counts = self.box.setdefault(e.vote_id, {})
+                counts[e.choice] = counts.get(e.choice, 0) + 1
+            else:
+                self.log.append(e)
         return events
 
     def refused(self, code: str, actor: Actor, name: str, **args) -> DomainError:
@@ -68,7 +73,7 @@ class Room:
         return info.value
 
     def replayed(self) -> MeetingState:
-        return replay(self.log)
+        return replay(self.log, self.box)
 
     # ---- common stretches of a meeting ----
     def sign_in_all(self) -> "Room":

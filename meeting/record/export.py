@@ -5,10 +5,8 @@ log as stored — ``{"format", "meeting", "title", "count", "final_hash", "event
 actor, payload, command_id, hash}]}`` — and ``load_log`` reads it back, so the record can be
 rebuilt from an exported log and ``python -m meeting verify`` can check it.
 
-``redact_anonymous`` (used for staff downloads over HTTP) leaves the choice out of the phone
-ballots of anonymous votes, as every screen does (docs/security.md); such a row is marked
-``"redacted": true`` and ``chain.diagnose`` takes its hash as given. The CLI, which reads the
-database directly, exports everything.
+An anonymous ballot's choice is never in the log (it is counted in the ballot box, apart from
+the log; docs/security.md), so every export is the log whole, and verifies whole.
 """
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .. import chain
 from .model import as_rows, build_record
 
 FORMATS = ("docx", "pdf", "md", "html", "json")
@@ -39,19 +36,14 @@ class Export:
     ascii_filename: str
 
 
-def log_json(rows: Iterable, meeting_id: str, redact_anonymous: bool = False) -> dict:
+def log_json(rows: Iterable, meeting_id: str) -> dict:
     rows = as_rows(rows)
-    anonymous = set()
-    if redact_anonymous:
-        for r in rows:
-            if r.type == "vote_opened" and r.payload.get("ballot") == "anonymous":
-                anonymous.add(r.payload.get("vote_id"))
     events = []
     title = ""
     for r in rows:
         if r.type == "meeting_created":
             title = (r.payload.get("config") or {}).get("title", "")
-        events.append(chain.redact_anonymous(r.to_dict(), anonymous))
+        events.append(r.to_dict())
     return {"format": LOG_FORMAT, "meeting": meeting_id, "title": title, "count": len(events),
             "final_hash": events[-1]["hash"] if events else None, "events": events}
 
@@ -75,13 +67,12 @@ def filenames(meeting_id: str, title: str, fmt: str) -> tuple[str, str]:
     return f"{_safe(title)}-{stem}-{_safe(meeting_id)}.{fmt}", f"{ascii_stem}-{_safe(meeting_id)}.{fmt}"
 
 
-def export(rows: Iterable, meeting_id: str, fmt: str, as_of: int | None = None,
-           redact_anonymous: bool = False) -> Export:
+def export(rows: Iterable, meeting_id: str, fmt: str, as_of: int | None = None) -> Export:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt}; one of {', '.join(FORMATS)}")
     rows = as_rows(rows)
     if fmt == "json":
-        doc = log_json(rows, meeting_id, redact_anonymous)
+        doc = log_json(rows, meeting_id)
         data = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
         title = doc["title"]
     else:

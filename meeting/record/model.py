@@ -57,20 +57,13 @@ class LogRow:
     payload: dict
     command_id: str | None = None
     hash: str | None = None
-    redacted: bool = False
 
     def to_dict(self) -> dict:
-        d = {"seq": self.seq, "type": self.type, "at": self.at, "actor": self.actor, "payload": self.payload,
-             "command_id": self.command_id, "hash": self.hash}
-        if self.redacted:
-            d["redacted"] = True
-        return d
+        return {"seq": self.seq, "type": self.type, "at": self.at, "actor": self.actor, "payload": self.payload,
+                "command_id": self.command_id, "hash": self.hash}
 
     def event(self) -> ev.Event:
-        payload = dict(self.payload)
-        if self.type == "vote_cast" and "choice" not in payload:
-            payload["choice"] = "redacted"  # an anonymous ballot in a staff export: counts come from vote_closed
-        return ev.from_dict({**payload, "type": self.type, "at": self.at})
+        return ev.from_dict({**self.payload, "type": self.type, "at": self.at})
 
 
 def as_rows(log: Iterable) -> list[LogRow]:
@@ -85,7 +78,7 @@ def as_rows(log: Iterable) -> list[LogRow]:
             rows.append(LogRow(n, item.type, item.at, None, d))
         elif isinstance(item, dict):
             rows.append(LogRow(item["seq"], item["type"], item["at"], item.get("actor"), item.get("payload") or {},
-                               item.get("command_id"), item.get("hash"), bool(item.get("redacted"))))
+                               item.get("command_id"), item.get("hash")))
         else:  # StoredEvent
             rows.append(LogRow(item.seq, item.type, item.at, item.actor, item.payload, item.command_id, item.hash))
     return rows

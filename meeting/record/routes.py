@@ -3,8 +3,8 @@
 Staff tokens only (moderator, recorder, supervisor); any other or unknown token gets 404, as the
 other staff-only pages do. Before the meeting has ended: 409 with the error ``meeting_not_ended``.
 The file comes as an attachment (``?inline=1`` shows html/pdf in the browser instead), named after
-the topic with an ASCII fallback. The JSON log leaves out anonymous ballots' choices (see
-export.py). Building the file (WeasyPrint especially) runs in a worker thread.
+the topic with an ASCII fallback. The JSON log is the log as stored (an anonymous ballot's
+choice is never in it). Building the file (WeasyPrint especially) runs in a worker thread.
 
 Wiring (server.py): ``Starlette(routes=[..., *record_routes(service), ...])`` with
 ``from meeting.record.routes import routes as record_routes``.
@@ -43,7 +43,7 @@ def routes(service) -> list[Route]:
             return _error(DomainError("meeting_not_ended"), 409)
         rows = await asyncio.to_thread(service.store.events, meeting_id)
         now = service.clock()
-        out = await asyncio.to_thread(export, rows, meeting_id, fmt, now, True)
+        out = await asyncio.to_thread(export, rows, meeting_id, fmt, now)
         inline = request.query_params.get("inline") == "1" and fmt in ("html", "pdf")
         disposition = (f"{'inline' if inline else 'attachment'}; filename=\"{out.ascii_filename}\"; "
                        f"filename*=UTF-8''{quote(out.filename)}")

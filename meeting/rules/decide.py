@@ -191,13 +191,17 @@ def _cast_vote(state, cmd, actor, now):
         raise DomainError("not_voter")
     if actor.person not in state.signed_in:  # §4: only voters who are signed in (someone may leave mid-vote)
         raise DomainError("not_signed_in", person=name(state, actor.person))
-    if actor.person in vote.phone:
+    if vote.has_voted(actor.person):
         raise DomainError("already_voted")
     choice = cmd.get("choice")
     if choice == "abstain" and not vote.abstain:
         raise DomainError("abstain_not_offered")
     if vote.counted() + 1 > len(vote.base):
         raise DomainError("count_exceeds", base=len(vote.base))
+    if vote.ballot == "anonymous":
+        # The voter goes into the log, the choice into the ballot box: nothing links the two.
+        return [ev.BallotCast(at=now, vote_id=vote.id, person=actor.person),
+                ev.SecretBallot(at=now, vote_id=vote.id, choice=choice)]
     return [ev.VoteCast(at=now, vote_id=vote.id, person=actor.person, choice=choice)]
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 @dataclass(frozen=True, kw_only=True)
 class Event:
     type: ClassVar[str] = ""
+    secret: ClassVar[bool] = False  # True only for SecretBallot: kept out of the log
     at: int
 
     def to_dict(self) -> dict:
@@ -96,11 +97,50 @@ class VoteOpened(Event):
 
 @event("vote_cast")
 class VoteCast(Event):
-    """person cast choice (yes | no | abstain) by phone in vote_id."""
+    """In a named ballot (记名表决): person cast choice (yes | no | abstain) by phone in vote_id."""
 
     vote_id: int
     person: str
     choice: str
+
+
+@event("ballot_cast")
+class BallotCast(Event):
+    """In an anonymous ballot: person has voted by phone in vote_id (the poll book); the choice is
+    counted in the ballot box, apart from the log (docs/security.md)."""
+
+    # The choice is not part of this event: it is a SecretBallot, which the service adds to the
+    # ballot box with nothing that orders one against the other.
+
+    vote_id: int
+    person: str
+
+
+# ---- the ballot box ---------------------------------------------------------------------------
+# A secret ballot is an event of the engine (decide returns it, evolve counts it) but never an
+# entry of the log: the service adds it to the meeting's ballot box, a per-choice counter stored
+# apart from the log, in the same transaction as the BallotCast that marks the voter. It has no
+# seq and does not advance the state's version. On a rebuild the counters are folded in after the
+# log (``ballot_box_events``, ``state.replay``); a closed vote's counts are also in its vote_closed.
+SECRET_EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretBallot(Event):
+    """One anonymous ballot's choice in vote_id; it names nobody."""
+
+    type: ClassVar[str] = "secret_ballot"
+    secret: ClassVar[bool] = True
+    vote_id: int
+    choice: str
+
+
+SECRET_EVENT_TYPES[SecretBallot.type] = SecretBallot
+
+
+def ballot_box_events(vote_id: int, counts: dict[str, int]) -> list[SecretBallot]:
+    """The ballot box's counters for vote_id as the secret ballots to fold into a rebuilt state."""
+    return [SecretBallot(at=0, vote_id=vote_id, choice=c) for c, n in sorted(counts.items()) for _ in range(n)]
 
 
 @event("hand_count_entered")

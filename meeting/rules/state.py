@@ -82,17 +82,23 @@ class Vote:
     abstain: bool
     ballot: str
     opened_at: int
-    phone: dict[str, str] = field(default_factory=dict)  # person -> choice
+    phone_voters: list[str] = field(default_factory=list)  # who voted by phone, in order
+    named: dict[str, str] = field(default_factory=dict)  # named ballots only: person -> choice
+    box: dict[str, int] = field(default_factory=dict)  # anonymous ballots only: choice -> count, nobody named
     hands: dict[str, int] = field(default_factory=dict)  # choice -> count
     closed_at: int | None = None
     result: dict | None = None
     abandoned: bool = False
 
     def count(self, choice: str) -> int:
-        return sum(1 for c in self.phone.values() if c == choice) + self.hands.get(choice, 0)
+        named = sum(1 for c in self.named.values() if c == choice)
+        return named + self.box.get(choice, 0) + self.hands.get(choice, 0)
 
     def counted(self) -> int:
-        return len(self.phone) + sum(self.hands.values())
+        return len(self.phone_voters) + sum(self.hands.values())
+
+    def has_voted(self, person: str) -> bool:
+        return person in self.named or person in self.phone_voters
 
 
 @dataclass
@@ -192,14 +198,21 @@ def evolve(state: MeetingState, event: ev.Event) -> MeetingState:
     if handler is None:
         raise TypeError(f"no evolve handler for {type(event).__name__}")
     handler(state, event)
-    state.version += 1
+    if not event.secret:  # a secret ballot is not an entry of the log (events.SecretBallot)
+        state.version += 1
     return state
 
 
-def replay(events: Iterable[ev.Event]) -> MeetingState:
+def replay(events: Iterable[ev.Event], ballot_box: dict[int, dict[str, int]] | None = None) -> MeetingState:
+    """The state from a meeting's log and its ballot box (vote_id -> choice -> count of the
+    anonymous ballots, which are never in the log). The box is folded in after the log: its
+    ballots only add to their votes' counters, so their place in the order changes nothing."""
     state = MeetingState()
     for e in events:
         evolve(state, e)
+    for vote_id, counts in sorted((ballot_box or {}).items()):
+        for b in ev.ballot_box_events(vote_id, counts):
+            evolve(state, b)
     return state
 
 
@@ -259,7 +272,20 @@ def _vote_opened(s: MeetingState, e: ev.VoteOpened) -> None:
 
 @_on(ev.VoteCast)
 def _vote_cast(s: MeetingState, e: ev.VoteCast) -> None:
-    s.votes[s.open_vote].phone[e.person] = e.choice
+    vote = s.votes[s.open_vote]
+    vote.phone_voters.append(e.person)
+    vote.named[e.person] = e.choice
+
+
+@_on(ev.BallotCast)
+def _ballot_cast(s: MeetingState, e: ev.BallotCast) -> None:
+    s.votes[s.open_vote].phone_voters.append(e.person)
+
+
+@_on(ev.SecretBallot)
+def _secret_ballot(s: MeetingState, e: ev.SecretBallot) -> None:
+    vote = next(v for v in s.votes if v.id == e.vote_id)
+    vote.box[e.choice] = vote.box.get(e.choice, 0) + 1
 
 
 @_on(ev.HandCountEntered)

@@ -26,7 +26,7 @@ class ActorRoom(Room):
 
     def do(self, actor, name, **args):
         events = super().do(actor, name, **args)
-        self.actors.extend([actor_key(actor)] * len(events))
+        self.actors.extend([actor_key(actor)] * sum(1 for e in events if not e.secret))
         return events
 
     def rows(self, meeting_id: str = MEETING_ID) -> list[dict]:

@@ -92,20 +92,29 @@ def test_unreadable_file(tmp_path):
     assert r.returncode == 1 and "NOT VERIFIED" in r.stdout
 
 
-def test_anonymous_ballots_are_redacted_and_still_verify():
+def test_an_anonymous_ballot_leaves_no_choice_in_the_log_and_the_log_verifies_whole():
     room = run_meeting(params={"ballot": "anonymous"})
     rows = room.rows()
-    doc = json.loads(export(rows, MEETING_ID, "json", redact_anonymous=True).data)
-    casts = [e for e in doc["events"] if e["type"] == "vote_cast"]
-    assert casts and all("choice" not in e["payload"] and e["redacted"] for e in casts)
+    doc = json.loads(export(rows, MEETING_ID, "json").data)
+    casts = [e for e in doc["events"] if e["type"] == "ballot_cast"]
+    assert casts and not [e for e in doc["events"] if e["type"] == "vote_cast"]
+    assert all(set(e["payload"]) == {"vote_id", "person"} for e in casts)
     f = diagnose(MEETING_ID, doc["events"])
-    assert f.intact and f.redacted == len(casts)
-    # the record from the redacted log is the same: counts come from the closed votes
+    assert f.intact, f.message
+    # the record from the exported log is the same: counts come from the closed votes
     mid, events, _ = load_log(json.dumps(doc))
     assert export(events, mid, "md").data == export(rows, MEETING_ID, "md").data
-    # the full export keeps them
-    full = json.loads(export(rows, MEETING_ID, "json").data)
-    assert all("choice" in e["payload"] for e in full["events"] if e["type"] == "vote_cast")
+
+
+def test_a_redacted_mark_exempts_no_row():
+    """A log whose vote_closed was edited and marked "redacted" is not intact."""
+    rows = run_meeting().rows()
+    doc = json.loads(export(rows, MEETING_ID, "json").data)
+    closed = next(e for e in doc["events"] if e["type"] == "vote_closed" and e["payload"]["result"]["passed"])
+    closed["payload"]["result"]["passed"] = False
+    closed["redacted"] = True
+    f = diagnose(MEETING_ID, doc["events"])
+    assert not f.intact and f.kind == "edited" and f.seq == closed["seq"]
 
 
 def test_cli_export_from_a_database(tmp_path):

@@ -89,13 +89,13 @@ def plausible(s) -> tuple[list, list]:
     v = s.vote
     if v is not None:
         for p in v.base:
-            if p not in v.phone:
+            if not v.has_voted(p):
                 out += [(P(p), "cast_vote", {"choice": c}) for c in ("yes", "yes", "no", "abstain")]
         # people outside the base, and people who already voted, try too
         out += [(P(p), "cast_vote", {"choice": "yes"}) for p in ("s1", "s5", "exp", "obs")]
         n_base = len(v.base)
         out += [(R, "enter_hand_count", {"choice": c, "count": n})
-                for c in ("yes", "no") for n in (0, 1, 3, n_base - len(v.phone), n_base)]
+                for c in ("yes", "no") for n in (0, 1, 3, n_base - len(v.phone_voters), n_base)]
         out += [(M, "close_vote", {})] * 4
     if s.phase == Phase.EXPLANATION:
         out += [(M, "start_explanation", {}), (M, "begin_item", {"item": 0}), (M, "begin_item", {"item": 0})]
@@ -139,20 +139,22 @@ class RandomMeeting(RuleBasedStateMachine):
         super().__init__()
         self.state = None
         self.log: list = []
+        self.box: dict[int, dict[str, int]] = {}  # the ballot box: anonymous choices, apart from the log
         self.now = 1_700_000_000_000
         self.refusals = 0
 
     @initialize(cap=st.integers(1, 3), auto_end=st.booleans(), abstain=st.booleans(), quorum=st.booleans(),
-                warning=st.sampled_from([0, 3_000]), items=st.integers(1, 3),
+                warning=st.sampled_from([0, 3_000]), items=st.integers(1, 3), ballot=st.sampled_from(["named", "anonymous"]),
                 present=st.lists(st.sampled_from(PEOPLE), unique=True) | st.just(PEOPLE),
                 start=st.sampled_from(["signin", "debate", "debate"]))
-    def create(self, cap, auto_end, abstain, quorum, warning, items, present, start):
+    def create(self, cap, auto_end, abstain, quorum, warning, items, ballot, present, start):
         from meeting.rules import MeetingState
 
         self.state = MeetingState()
         cfg = {"title": "随机会议", "items": [f"事项{i}" for i in range(items)], "roster": ROSTER,
                "params": {"speeches_per_item": cap, "auto_end": auto_end, "abstain_on_phones": abstain,
-                          "quorum_check": quorum, "speech_limit_ms": 10_000, "warning_ms": warning}}
+                          "quorum_check": quorum, "speech_limit_ms": 10_000, "warning_ms": warning,
+                          "ballot": ballot}}
         self.execute(Actor(Role.ADMIN), "create_meeting", {"config": cfg})
         assert self.state.phase == Phase.SIGNIN
         for pid in present:
@@ -180,10 +182,15 @@ class RandomMeeting(RuleBasedStateMachine):
             return
         assert self.state.to_dict() == before, f"decide({name}) changed the state"
         for e in events:
-            if e.type == "vote_cast":  # one person, one vote: a ballot is never cast over another
-                assert e.person not in self.state.vote.phone, e
+            if e.type in ("vote_cast", "ballot_cast"):  # one person, one vote: never a second ballot
+                assert not self.state.vote.has_voted(e.person), e
+            if e.secret:  # the service puts it in the ballot box, never in the log
+                assert e.type == "secret_ballot" and "person" not in e.to_dict()
+                counts = self.box.setdefault(e.vote_id, {})
+                counts[e.choice] = counts.get(e.choice, 0) + 1
+            else:
+                self.log.append(e)
             evolve(self.state, e)
-        self.log.extend(events)
 
     @rule(cmd=random_command(), dt=st.sampled_from(CLOCK_STEPS))
     def any_command(self, cmd, dt):
@@ -234,11 +241,17 @@ class RandomMeeting(RuleBasedStateMachine):
     def votes_count_only_the_base_and_each_once(self):
         s = self.state
         for v in s.votes:
-            assert set(v.phone) <= set(v.base)
+            assert set(v.phone_voters) <= set(v.base) and len(v.phone_voters) == len(set(v.phone_voters))
             assert len(v.base) == len(set(v.base))
             assert v.counted() <= len(v.base)
             assert all(s.roster[p].votes for p in v.base)
-            assert all(c in ("yes", "no") or (c == "abstain" and v.abstain) for c in v.phone.values())
+            choices = [*v.named.values(), *v.box]
+            assert all(c in ("yes", "no") or (c == "abstain" and v.abstain) for c in choices)
+            # a named ballot names its voters' choices; an anonymous one keeps only counts
+            if v.ballot == "anonymous":
+                assert not v.named and sum(v.box.values()) == len(v.phone_voters)
+            else:
+                assert not v.box and list(v.named) == v.phone_voters
             if v.result is not None:
                 r = v.result
                 assert r["yes"] + r["no"] + r["abstain"] + r["not_voting"] == r["base"] == len(v.base)
@@ -270,7 +283,7 @@ class RandomMeeting(RuleBasedStateMachine):
 
     @invariant()
     def replay_of_the_log_equals_the_live_state(self):
-        assert replay(self.log).to_dict() == self.state.to_dict()
+        assert replay(self.log, self.box).to_dict() == self.state.to_dict()
         assert self.state.version == len(self.log)
 
     @invariant()
@@ -281,7 +294,8 @@ class RandomMeeting(RuleBasedStateMachine):
 
     def teardown(self):
         if self.state is not None:
-            assert replay(from_dict(json.loads(json.dumps(e.to_dict()))) for e in self.log).to_dict() == self.state.to_dict()
+            logged = (from_dict(json.loads(json.dumps(e.to_dict()))) for e in self.log)
+            assert replay(logged, self.box).to_dict() == self.state.to_dict()
 
 
 RandomMeeting.TestCase.settings = settings(

@@ -150,7 +150,7 @@ def test_mixed_vote_never_counts_more_than_the_base(steps):
         except Exception as e:  # noqa: BLE001 - a refusal must be a DomainError
             assert type(e).__name__ == "DomainError", e
         assert v.counted() <= len(v.base) == 5
-        assert set(v.phone) <= set(v.base)
+        assert set(v.phone_voters) <= set(v.base)
     r = room.do(MOD, "close_vote")[0].result
     assert r["yes"] + r["no"] + r["abstain"] + r["not_voting"] == 5 and r["not_voting"] >= 0
 
@@ -162,7 +162,7 @@ def test_one_person_one_vote_a_vote_stands_once_cast():
     room.do(person("s1"), "cast_vote", choice="yes")
     room.refused("already_voted", person("s1"), "cast_vote", choice="yes")
     room.refused("already_voted", person("s1"), "cast_vote", choice="no")
-    assert room.state.vote.phone == {"s1": "yes"}
+    assert room.state.vote.named == {"s1": "yes"} and room.state.vote.phone_voters == ["s1"]
 
 
 @pytest.mark.parametrize("pid", ["exp", "dept", "obs"])
