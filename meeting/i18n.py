@@ -2,13 +2,16 @@
 
 Message ids are English. ``meeting/locale/zh_Hans/LC_MESSAGES/*.po`` hold the Chinese; every .po
 file there is one screen's domain and they are merged. English needs no catalog: the id is the text.
+A message with a context (``msgctxt``) is an enum label of ``meeting/labels.py`` (labels.po: the
+context is the enum kind); those are kept apart from the screens' messages (``contextual``), so
+"Yes" the vote choice and "Yes" the button never collide.
 The .po files are read at start-up (no compile step). Templates use ``_()``; the screens' JS gets
 the same catalog as JSON and uses ``t()``.
 """
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -31,7 +34,7 @@ def pick_lang(query: str | None, cookie: str | None, accept: str | None) -> str:
     return DEFAULT_LANG
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """msgid -> text for a language (English: empty, the id is the text)."""
     out: dict[str, str] = {}
@@ -41,12 +44,27 @@ def catalog(lang: str) -> dict[str, str]:
     for po in sorted(folder.glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=_BABEL_LOCALE[lang]):
-                if message.id and message.string and not message.fuzzy:
+                if message.id and message.string and not message.fuzzy and not message.context:
                     out[str(message.id)] = str(message.string)
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
+def contextual(lang: str) -> dict[tuple[str, str], str]:
+    """(context, msgid) -> text for the messages with a context (the enum labels)."""
+    out: dict[tuple[str, str], str] = {}
+    folder = LOCALE_DIR / _BABEL_LOCALE[lang] / "LC_MESSAGES"
+    if not folder.is_dir():
+        return out
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=_BABEL_LOCALE[lang]):
+                if message.id and message.string and not message.fuzzy and message.context:
+                    out[(str(message.context), str(message.id))] = str(message.string)
+    return out
+
+
+@cache
 def translations(lang: str) -> Translations:
     merged = Catalog(locale=_BABEL_LOCALE[lang])
     for msgid, text in catalog(lang).items():

@@ -14,16 +14,23 @@ ALLOWED_LITERALS = {"English", "中文"}
 
 def used_message_ids() -> set[str]:
     ids = set()
-    for sub, method, opts in (("templates", "jinja2", {"extensions": "jinja2.ext.i18n"}), ("static/js", "javascript", {})):
+    for sub, method, opts in (
+        ("templates", "jinja2", {"extensions": "jinja2.ext.i18n"}),
+        ("static/js", "javascript", {}),
+    ):
         mapping = [("**.html", method)] if method == "jinja2" else [("**.js", method)]
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / sub, method_map=mapping, options_map={"**.html": opts, "**.js": opts},
+            ROOT / sub,
+            method_map=mapping,
+            options_map={"**.html": opts, "**.js": opts},
             keywords={"_": None, "gettext": None, "t": None},
         ):
             ids.add(message if isinstance(message, str) else message[0])
     # messages raised by the admin pages' form reader
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        ROOT / "meeting", method_map=[("admin.py", "python")], keywords={"FormError": None},
+        ROOT / "meeting",
+        method_map=[("admin.py", "python")],
+        keywords={"FormError": None},
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
@@ -62,14 +69,41 @@ def test_a_message_id_means_the_same_in_every_catalog():
     """The .po files are merged; one id with two different translations would depend on file order."""
     from babel.messages.pofile import read_po
 
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[tuple, tuple[str, str]] = {}
     clashes = []
     for po in sorted((i18n.LOCALE_DIR / "zh_Hans" / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for m in read_po(fh):
                 if not m.id or not m.string:
                     continue
-                if m.id in seen and seen[m.id][1] != m.string:
-                    clashes.append(f"{m.id!r}: {seen[m.id][0]} {seen[m.id][1]!r} vs {po.name} {m.string!r}")
-                seen.setdefault(m.id, (po.name, m.string))
+                key = (m.context, m.id)  # an enum label (labels.po) is its own message: its context is its kind
+                if key in seen and seen[key][1] != m.string:
+                    clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} vs {po.name} {m.string!r}")
+                seen.setdefault(key, (po.name, m.string))
     assert not clashes, clashes
+
+
+def test_enum_labels_stay_out_of_the_screens_messages(tmp_path, monkeypatch):
+    """A message with a context (labels.po: the context is the enum kind) is kept apart from the
+    screens' plain catalog, so the vote choice "Yes" and a button's "Yes" never overwrite each other."""
+    folder = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "a.po").write_text(
+        'msgid "Yes"\nmsgstr "同意"\n\nmsgctxt "choice"\nmsgid "Yes"\nmsgstr "赞成"\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear(), i18n.contextual.cache_clear()
+    try:
+        assert i18n.catalog("zh") == {"Yes": "同意"}
+        assert i18n.contextual("zh") == {("choice", "Yes"): "赞成"}
+    finally:
+        i18n.catalog.cache_clear(), i18n.contextual.cache_clear()
+
+
+def test_labels_po_holds_only_enum_labels():
+    from babel.messages.pofile import read_po
+
+    with (i18n.LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "labels.po").open("rb") as fh:
+        messages = [m for m in read_po(fh) if m.id]
+    assert messages and all(m.context for m in messages)
+    assert i18n.contextual("zh")[("choice", "Yes")] == "赞成"

@@ -100,7 +100,7 @@ def render_docx(record: Record) -> bytes:
     form.style = "Table Grid"
     form.alignment = WD_TABLE_ALIGNMENT.CENTER
     form.autofit = False
-    for row, sec in zip(form.rows, sections):
+    for row, sec in zip(form.rows, sections, strict=True):
         label, content = row.cells
         label.width, content.width = Cm(2.6), Cm(14.8)
         _fill(label, sec.label, bold=True, center=True)

@@ -1,9 +1,16 @@
 """Every piece of Chinese text of the official record (《城乡社区协商活动记录表》), in one place.
 
 The record is an official Chinese document, so its labels are literal Chinese here and nowhere
-else in ``meeting/record``. The renderers (docx, pdf/html, markdown) only lay these out.
+else in ``meeting/record``. The renderers (docx, pdf/html, markdown) only lay these out. The texts
+of the engine's enum values (categories, channels, choices, outcome classes...) are not here but in
+the one catalog every screen shares (``meeting/labels.py``, in Chinese: ``enums("zh")``); the names
+below are views of it.
 """
 from __future__ import annotations
+
+from ..labels import enums
+
+ENUMS = enums("zh")
 
 TITLE = "城乡社区协商活动记录表"
 SUBTITLE_SOURCE = "（依据温州市《城乡社区协商操作规程》表B.3、金华市《城乡社区议事协商记录表》附件2）"
@@ -26,8 +33,8 @@ F_MEETING_ID = "会议编号"
 F_PREVIOUS = "前次协商"
 F_RULES = "议事规则"
 
-FORMS = {"onsite": "线下协商（现场）", "online": "线上协商", "mixed": "线上线下相结合"}
-TRACKS = {"immediate": "即时议", "in_depth": "深入议"}
+FORMS = ENUMS["form"]
+TRACKS = ENUMS["track"]
 
 TIME_RANGE = "{start} 至 {end}"
 TIME_UNTIL_NOW = "{start} 起（尚未结束）"
@@ -36,17 +43,9 @@ BLANK = "—"
 NONE = "无"
 
 # ---- people ----
-CATEGORIES = {
-    "stakeholder": "利益相关方",
-    "proposer": "议题提出人",
-    "expert": "专家学者/专业技术人员",
-    "department": "辖区职能部门",
-    "observer": "旁听人员",
-    "supervisor": "监督员",
-    "guide": "协商指导人",
-}
+CATEGORIES = ENUMS["category"]
 CATEGORY_ORDER = ("proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer")
-CHANNELS = {"room": "现场（本人手机）", "online": "线上", "recorder": "记录人代签"}
+CHANNELS = ENUMS["channel"]
 PRESENT = "出席"
 ABSENT = "缺席"
 LEFT_AT = "{time} 离场"
@@ -59,7 +58,7 @@ ROSTER_HEAD = ("序号", "姓名", "身份", "表决权", "出席情况", "签�
 # ---- rules of procedure ----
 RULES_SUMMARY = ("每人每次发言不超过 {limit}，每人每项发言不超过 {cap} 次；"
                  "议事规则通过比例：{adoption}；事项表决通过比例：{substantive}；{ballot}")
-BALLOTS = {"named": "记名表决", "anonymous": "不记名表决"}
+BALLOTS = ENUMS["ballot"]
 RULES_NOT_ADOPTED = "议事规则未获通过"
 
 # ---- the process ----
@@ -81,23 +80,17 @@ STEP_OUTCOME = "第{n}项协商结果"
 STEP_ESCALATED = "上升为重大决策事项"
 STEP_SIGNED_OUT = "离场"
 STEP_ENDED = "会议结束"
-SPEECH_KINDS = {"explanation": "议题说明", "debate": "发言", "expert": "专家论证/解答"}
-STANCES = {"for": "赞成", "against": "反对"}
+SPEECH_KINDS = ENUMS["speech_kind"]
+STANCES = ENUMS["stance"]
 YES = "是"
 NO = "否"
 NO_SUMMARY = "（记录人未填写摘要）"
+SPEAKING_NOW = "正在发言"
 DEPARTURE = "未按推荐顺序给予发言权（推荐：{recommended}；理由：{reason}）"
 PAUSED = "计时暂停共 {duration}"
-ENDED_BY = {"moderator": "主持人结束", "yield": "发言人提前结束", "auto": "到时自动结束", "escalated": "因议题上升而结束"}
-NOTE_KINDS = {"expert_answer": "专家解答", "consensus": "达成的共识", "dissent": "异议", "other": "其他"}
-ORDER_REASONS = {
-    "interrupting": "插话",
-    "direct_debate": "直接辩论",
-    "personal_attack": "人身攻击",
-    "questioning_motives": "质疑动机",
-    "labelling": "扣帽子/贴标签",
-    "other": "其他",
-}
+ENDED_BY = ENUMS["end_reason"]
+NOTE_KINDS = ENUMS["note_kind"]
+ORDER_REASONS = ENUMS["order_reason"]
 ORDER_TEXT = "制止理由：{reason}"
 VOTE_REF = "见表决情况第 {n} 次：{result}"
 ABANDONED_TEXT = "表决因议题上升为重大决策事项而中止"
@@ -108,28 +101,32 @@ SECTION_NOTES = "专家意见与记录人备注"
 
 # ---- votes ----
 SECTION_VOTES = "协商表决"
-VOTES_HEAD = ("次序", "表决事项", "表决方式", "表决基数", "登记人数", "赞成", "反对", "弃权", "未表决", "通过条件", "结果")
-VOTE_KIND_RULES = "议事规则"
+CHOICES = ENUMS["choice"]
+VOTES_HEAD = ("次序", "表决事项", "表决方式", "表决基数", "登记人数", CHOICES["yes"], CHOICES["no"], CHOICES["abstain"],
+              CHOICES["not_voting"], "通过条件", "结果")
+VOTE_KIND_RULES = ENUMS["vote_kind"]["rules"]
 VOTE_KIND_ITEM = "第{n}项：{title}"
-VOTE_MODES = {"phone": "手机表决", "hands": "举手表决", "mixed": "手机与举手结合"}
+VOTE_MODES = ENUMS["vote_mode"]
 COUNT_PERCENT = "{count}（{percent}）"
 THRESHOLD_INCLUSIVE = "赞成达到表决基数的 {num}/{den} 以上（含本数），至少 {needed} 人"
 THRESHOLD_EXCLUSIVE = "赞成超过表决基数的 {num}/{den}，至少 {needed} 人"
 PASSED = "通过"
 NOT_PASSED = "未通过"
 ABANDONED = "中止"
-BASE_NOTE = ("表决基数为表决开始时已签到、有表决权的利益相关方人数（不含非涉利益相关人员、辖区职能部门及专业技术指导人员）；"
-             "百分比均以表决基数为分母，保留一位小数。")
+BASE_NOTE = (
+    "表决基数为表决开始时已签到、有表决权的利益相关方人数（不含非涉利益相关人员、辖区职能部门及专业技术指导人员）；"
+    "百分比均以表决基数为分母，保留一位小数。"
+)
 NO_VOTES = "（无表决）"
+VOTE_OPEN = "表决进行中"
+SECTION_POLL_BOOK = "手机投票名单"
+POLL_BOOK_HEAD = "第 {n} 次（{subject}，{ballot}）："
+POLL_BOOK_VOTERS = "已投票 {count} 人：{names}"
+POLL_BOOK_NAMED = "已投票 {count} 人，{choices}"
 
 # ---- outcomes ----
 SECTION_OUTCOMES = "协商结果"
-OUTCOME_CLASSES = {
-    "a": "a. 同意——协商利益主体达成一致意见",
-    "b": "b. 终止——表决未通过且赞成人数少于三分之一，终止协商",
-    "c": "c. 再协商——表决未通过但赞成人数达到三分之一，时机成熟后再次协商",
-    "d": "d. 提交“五议两公开”——涉及大部分群众利益，上升为重大决策事项",
-}
+OUTCOME_CLASSES = {k: f"{k}. {name}——{ENUMS['outcome_meaning'][k]}" for k, name in ENUMS["outcome"].items()}
 OUTCOME_ITEM = "第{n}项 {title}"
 OUTCOME_NONE = "未宣布结果"
 D_WHAT = "落实意见"
@@ -138,13 +135,20 @@ D_BY_WHEN = "完成时限"
 D_WHEN = "再次协商时机"
 D_TERMS = "再次协商要求"
 D_NOTE = "说明"
-OUTCOME_DETAIL_LABELS = {"what": D_WHAT, "who": D_WHO, "by_when": D_BY_WHEN, "when": D_WHEN, "terms": D_TERMS, "note": D_NOTE}
+OUTCOME_DETAIL_LABELS = {
+    "what": D_WHAT,
+    "who": D_WHO,
+    "by_when": D_BY_WHEN,
+    "when": D_WHEN,
+    "terms": D_TERMS,
+    "note": D_NOTE,
+}
 ESCALATION = "主持人认定议题涉及本社区（村）大部分群众利益，上升为重大决策事项（{time}）：{reason}"
 DECLARED_AT = "宣布时间"
 
 # ---- signatures ----
 SECTION_SIGNATURES = "签字"
-SIGN_ROLES = {"moderator": "主持人", "recorder": "记录人", "supervisor": "监督员"}
+SIGN_ROLES = {r: ENUMS["role"][r] for r in ("moderator", "recorder", "supervisor")}
 SIGN_ORDER = ("recorder", "moderator", "supervisor")
 SIGNED = "{name}（已于 {time} 在系统中签字确认）"
 UNSIGNED = "________________（签字）    日期：____年__月__日"
@@ -161,9 +165,11 @@ DL_NOT_YET = "尚未办理"
 DL_NOT_YET_OVERDUE = "尚未办理，已逾期"
 DL_NOT_ENDED = "会议结束后计算"
 DL_HOW = "方式：{how}"
-DL_NOTE_RULE = ("计日方法：协商结果确定日为会议结束当日；备案期限为次日，传达期限为其后第二日（按自然日计算，开始当日不计入），"
-                "期限最后一日为休息日或法定节假日的，顺延至其后第一个工作日（参照《民法典》第二百零一条、第二百零三条；"
-                "工作日以国务院办公厅公布的节假日安排为准，含调休上班日）。")
+DL_NOTE_RULE = (
+    "计日方法：协商结果确定日为会议结束当日；备案期限为次日，传达期限为其后第二日（按自然日计算，开始当日不计入），"
+    "期限最后一日为休息日或法定节假日的，顺延至其后第一个工作日（参照《民法典》第二百零一条、第二百零三条；"
+    "工作日以国务院办公厅公布的节假日安排为准，含调休上班日）。"
+)
 DL_NOTE_FALLBACK = "注意：{years}年的法定节假日安排尚未收录，上述期限仅按周六、周日为休息日推算，请人工核对。"
 WEEKDAYS = "一二三四五六日"
 DATE = "{y}年{m}月{d}日（周{w}）"

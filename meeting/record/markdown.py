@@ -41,10 +41,10 @@ def render_markdown(record: Record) -> str:
         for part in sec.parts:
             if part.caption:
                 out += [f"**{escape(part.caption)}**", ""]
-            if part.is_table:
+            if part.head is not None:
                 out.append("| " + " | ".join(_cell(h) for h in part.head) + " |")
                 out.append("|" + "|".join("---" for _ in part.head) + "|")
-                out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in part.rows]
+                out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in part.rows or []]
                 out.append("")
             else:
                 for line in part.lines:

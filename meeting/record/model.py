@@ -13,9 +13,9 @@ characters, bidi overrides and XML-invalid characters are dropped; escaping is e
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from .. import chain
 from ..rules import events as ev
@@ -93,7 +93,9 @@ def link_events(meeting_id: str, events: Iterable[ev.Event], actors: Iterable[st
         payload.pop("type"), payload.pop("at")
         actor = actors[n - 1] if actors is not None else "system"
         h = chain.link(prev, meeting_id, n, e.type, e.at, actor, payload)
-        out.append({"seq": n, "type": e.type, "at": e.at, "actor": actor, "payload": payload, "command_id": None, "hash": h})
+        out.append(
+            {"seq": n, "type": e.type, "at": e.at, "actor": actor, "payload": payload, "command_id": None, "hash": h}
+        )
         prev = h
     return out
 
@@ -166,6 +168,7 @@ class SpeechRecord:
     departure_reason: str | None
     end_reason: str | None
     paused_ms: int = 0
+    ended: bool = True
 
     @property
     def departure(self) -> bool:
@@ -185,23 +188,48 @@ class VoteRecord:
     closed_at: int | None
     base: int
     registered: int
-    yes: int
-    no: int
-    abstain: int
-    not_voting: int
+    # The counts exist only once the vote is closed: an open or abandoned vote's per-choice
+    # counts were never published to anyone, so the record has none either (None).
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    not_voting: int | None
     percent: dict[str, str]
     threshold: Threshold
     needed: int
     passed: bool | None  # None: abandoned or still open
     abandoned: bool
+    # The poll book: who voted by phone, in order (names). For a named ballot (记名表决) also
+    # who chose what, once closed; an anonymous ballot's choices are in no log, so never here.
+    phone_voters: list[str] = field(default_factory=list)
+    named: dict[str, list[str]] = field(default_factory=dict)  # choice -> names (named, closed)
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None and not self.abandoned
+
+    @property
+    def counted(self) -> bool:
+        return self.yes is not None
 
     @property
     def result_text(self) -> str:
         if self.abandoned:
             return L.ABANDONED
         if self.passed is None:
-            return L.BLANK
+            return L.VOTE_OPEN if self.open else L.BLANK
         return L.PASSED if self.passed else L.NOT_PASSED
+
+    def poll_book_line(self) -> str | None:
+        """One line of the poll book: who voted by phone (and, for a named ballot once closed,
+        who chose what). None when nobody voted by phone."""
+        if not self.phone_voters:
+            return None
+        head = L.POLL_BOOK_HEAD.format(n=self.n, subject=self.subject, ballot=L.BALLOTS.get(self.ballot, self.ballot))
+        if self.ballot == "named" and self.named:
+            parts = [f"{L.CHOICES.get(c, c)}：{'、'.join(names)}" for c, names in self.named.items() if names]
+            return head + L.POLL_BOOK_NAMED.format(count=len(self.phone_voters), choices="；".join(parts))
+        return head + L.POLL_BOOK_VOTERS.format(count=len(self.phone_voters), names="、".join(self.phone_voters))
 
 
 @dataclass
@@ -230,6 +258,7 @@ class ProcessEntry:
     duration: str = ""
     overrun: str = ""
     text: str = ""
+    key: str = ""  # what the row is about ("speech-3", "vote-2", "order-1"...): the live draft's anchors
 
 
 @dataclass
@@ -241,6 +270,8 @@ class Part:
     rows: list[list[str]] | None = None
     caption: str = ""
     kind: str = ""  # roster | process | votes for tables (renderers may style them)
+    key: str = ""  # what the part holds (roster, process, departures, orders, notes, votes, poll_book)
+    row_keys: list[str] | None = None  # one per row or line, when the rows are about something
 
     @property
     def is_table(self) -> bool:
@@ -320,8 +351,15 @@ class Record:
         out = [S(L.F_TOPIC, self.title)]
         if self.description:
             out.append(S(L.F_DESCRIPTION, self.description))
-        out.append(S(L.F_ITEMS, *[f"{i + 1}. {it['title']}" + (f"：{it['description']}" if it.get("description") else "")
-                                  for i, it in enumerate(self.items)]))
+        out.append(
+            S(
+                L.F_ITEMS,
+                *[
+                    f"{i + 1}. {it['title']}" + (f"：{it['description']}" if it.get("description") else "")
+                    for i, it in enumerate(self.items)
+                ],
+            )
+        )
         out.append(S(L.F_TIME, self.time_text()))
         if self.scheduled_at:
             out.append(S(L.F_SCHEDULED, self.scheduled_at))
@@ -333,25 +371,83 @@ class Record:
         if self.previous_meeting:
             out.append(S(L.F_PREVIOUS, self.previous_meeting))
         out.append(S(L.F_MEETING_ID, self.meeting_id or L.BLANK))
-        out.append(Section(L.F_PARTICIPANTS, [Part(lines=self.category_lines()),
-                                               Part(head=L.ROSTER_HEAD, rows=self.roster_rows(), kind="roster")]))
+        out.append(
+            Section(
+                L.F_PARTICIPANTS,
+                [
+                    Part(lines=self.category_lines(), key="categories"),
+                    Part(
+                        head=L.ROSTER_HEAD,
+                        rows=self.roster_rows(),
+                        kind="roster",
+                        key="roster",
+                        row_keys=[f"person-{p.id}" for p in self.roster],
+                    ),
+                ],
+            )
+        )
         out.append(S(L.F_RULES, self.rules_text))
-        process = [Part(head=L.PROCESS_HEAD, rows=self.process_rows(), kind="process")]
+        process = [
+            Part(
+                head=L.PROCESS_HEAD,
+                rows=self.process_rows(),
+                kind="process",
+                key="process",
+                row_keys=[e.key for e in self.process],
+            )
+        ]
         if self.departures:
-            process.append(Part(caption=L.SECTION_DEPARTURES, lines=[
-                f"{fmt_clock(s.started_at, self.start_at)} {s.name}："
-                + L.DEPARTURE.format(recommended=self.name_of(s.recommended), reason=s.departure_reason)
-                for s in self.departures]))
+            process.append(
+                Part(
+                    caption=L.SECTION_DEPARTURES,
+                    key="departures",
+                    lines=[
+                        f"{fmt_clock(s.started_at, self.start_at)} {s.name}："
+                        + L.DEPARTURE.format(recommended=self.name_of(s.recommended), reason=s.departure_reason)
+                        for s in self.departures
+                    ],
+                )
+            )
         if self.calls_to_order:
-            process.append(Part(caption=L.SECTION_ORDERS, lines=[
-                f"{fmt_clock(c['at'], self.start_at)} {c['name']}：{L.ORDER_REASONS.get(c['reason'], c['reason'])}"
-                + (f"（{c['note']}）" if c["note"] else "") for c in self.calls_to_order]))
+            process.append(
+                Part(
+                    caption=L.SECTION_ORDERS,
+                    key="orders",
+                    lines=[
+                        f"{fmt_clock(c['at'], self.start_at)} {c['name']}："
+                        + L.ORDER_REASONS.get(c["reason"], c["reason"])
+                        + (f"（{c['note']}）" if c["note"] else "")
+                        for c in self.calls_to_order
+                    ],
+                )
+            )
         if self.notes:
-            process.append(Part(caption=L.SECTION_NOTES, lines=[
-                f"{fmt_clock(n['at'], self.start_at)} 【{L.NOTE_KINDS.get(n['kind'], n['kind'])}】{n['text']}" for n in self.notes]))
+            process.append(
+                Part(
+                    caption=L.SECTION_NOTES,
+                    key="notes",
+                    lines=[
+                        f"{fmt_clock(n['at'], self.start_at)} 【{L.NOTE_KINDS.get(n['kind'], n['kind'])}】{n['text']}"
+                        for n in self.notes
+                    ],
+                )
+            )
         out.append(Section(L.SECTION_PROCESS, process))
         if self.votes:
-            out.append(Section(L.SECTION_VOTES, [Part(head=L.VOTES_HEAD, rows=self.vote_rows(), kind="votes"), Part(lines=[L.BASE_NOTE])]))
+            votes = [
+                Part(
+                    head=L.VOTES_HEAD,
+                    rows=self.vote_rows(),
+                    kind="votes",
+                    key="votes",
+                    row_keys=[f"vote-{v.id}" for v in self.votes],
+                ),
+                Part(lines=[L.BASE_NOTE], key="base_note"),
+            ]
+            book = [line for v in self.votes if (line := v.poll_book_line())]
+            if book:
+                votes.append(Part(caption=L.SECTION_POLL_BOOK, key="poll_book", lines=book))
+            out.append(Section(L.SECTION_VOTES, votes))
         else:
             out.append(S(L.SECTION_VOTES, L.NO_VOTES))
         out.append(S(L.SECTION_OUTCOMES, *self.outcome_lines()))
@@ -386,22 +482,57 @@ class Record:
             status = L.PRESENT if p.present else L.ABSENT
             if p.left_at is not None:
                 status += "，" + L.LEFT_AT.format(time=fmt_clock(p.left_at, self.start_at))
-            rows.append([str(n), p.name, L.CATEGORIES.get(p.category, p.category), L.VOTES_YES if p.votes else L.VOTES_NO,
-                         status, L.CHANNELS.get(p.channel, p.channel or L.BLANK) if p.present else L.BLANK,
-                         fmt_clock(p.signed_in_at, self.start_at) if p.present else L.BLANK])
+            rows.append(
+                [
+                    str(n),
+                    p.name,
+                    L.CATEGORIES.get(p.category, p.category),
+                    L.VOTES_YES if p.votes else L.VOTES_NO,
+                    status,
+                    L.CHANNELS.get(p.channel or "", p.channel or L.BLANK) if p.present else L.BLANK,
+                    fmt_clock(p.signed_in_at, self.start_at) if p.present else L.BLANK,
+                ]
+            )
         return rows
 
     def process_rows(self) -> list[list[str]]:
-        return [[str(n), fmt_clock(e.at, self.start_at), e.step, e.person, e.category, e.stance, e.duration, e.overrun, e.text]
-                for n, e in enumerate(self.process, start=1)]
+        return [
+            [
+                str(n),
+                fmt_clock(e.at, self.start_at),
+                e.step,
+                e.person,
+                e.category,
+                e.stance,
+                e.duration,
+                e.overrun,
+                e.text,
+            ]
+            for n, e in enumerate(self.process, start=1)
+        ]
 
     def vote_rows(self) -> list[list[str]]:
         rows = []
         for v in self.votes:
-            c = lambda k: L.COUNT_PERCENT.format(count=getattr(v, k), percent=v.percent[k])  # noqa: E731
-            rows.append([str(v.n), v.subject, f"{L.VOTE_MODES.get(v.mode, v.mode)}，{L.BALLOTS.get(v.ballot, v.ballot)}",
-                         f"{v.base} 人", f"{v.registered} 人", c("yes"), c("no"), c("abstain"), c("not_voting"),
-                         fmt_threshold(v.threshold, v.needed), v.result_text])
+            if v.counted:
+                counts = [
+                    L.COUNT_PERCENT.format(count=getattr(v, k), percent=v.percent[k])
+                    for k in ("yes", "no", "abstain", "not_voting")
+                ]
+            else:  # never published: an open vote, or one abandoned before its close
+                counts = [L.BLANK] * 4
+            rows.append(
+                [
+                    str(v.n),
+                    v.subject,
+                    f"{L.VOTE_MODES.get(v.mode, v.mode)}，{L.BALLOTS.get(v.ballot, v.ballot)}",
+                    f"{v.base} 人",
+                    f"{v.registered} 人",
+                    *counts,
+                    fmt_threshold(v.threshold, v.needed),
+                    v.result_text,
+                ]
+            )
         return rows
 
     def outcome_lines(self) -> list[str]:
@@ -417,7 +548,9 @@ class Record:
             text += f"（{L.DECLARED_AT}：{fmt_datetime(o.at)}）"
             lines.append(text)
         if self.escalation:
-            lines.append(L.ESCALATION.format(time=fmt_datetime(self.escalation["at"]), reason=self.escalation["reason"]))
+            lines.append(
+                L.ESCALATION.format(time=fmt_datetime(self.escalation["at"]), reason=self.escalation["reason"])
+            )
         return lines
 
     def deadline_lines(self) -> list[str]:
@@ -453,8 +586,12 @@ class Record:
         return lines
 
     def integrity_lines(self) -> list[str]:
-        return [f"{L.INT_FINAL_HASH}：{self.final_hash or L.BLANK}", f"{L.INT_EVENTS}：{self.event_count}",
-                f"{L.INT_STATUS}：{self.integrity}", L.INT_HOW]
+        return [
+            f"{L.INT_FINAL_HASH}：{self.final_hash or L.BLANK}",
+            f"{L.INT_EVENTS}：{self.event_count}",
+            f"{L.INT_STATUS}：{self.integrity}",
+            L.INT_HOW,
+        ]
 
     def text(self) -> str:
         """The whole record as plain text (what every format must contain)."""
@@ -466,8 +603,8 @@ class Record:
                     out.append(part.caption)
                 out.extend(part.lines)
                 if part.is_table:
-                    out.append(" | ".join(part.head))
-                    out.extend(" | ".join(r) for r in part.rows)
+                    out.append(" | ".join(part.head or ()))
+                    out.extend(" | ".join(r) for r in part.rows or [])
         return "\n".join(out)
 
 
@@ -484,33 +621,56 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
         if row.type == "signed_in":
             p = row.payload.get("person")
             if p not in signins:
-                signins[p] = {"at": row.at, "channel": row.payload.get("channel")}
-            left.pop(p, None)
+                signins[str(p)] = {"at": row.at, "channel": row.payload.get("channel")}
+            left.pop(str(p), None)
         elif row.type == "signed_out":
-            left[row.payload.get("person")] = row.at
+            left[str(row.payload.get("person"))] = row.at
     cfg = state.config
     names = {pid: plain(p.name, one_line=True) for pid, p in state.roster.items()}
     name = lambda pid: names.get(pid) or plain(pid, one_line=True) or L.BLANK  # noqa: E731
     cat = lambda pid: str(state.roster[pid].category) if pid in state.roster else ""  # noqa: E731
-    items = [{"title": plain(it.get("title"), one_line=True), "description": plain(it.get("description"))} for it in state.items]
+    items = [
+        {"title": plain(it.get("title"), one_line=True), "description": plain(it.get("description"))}
+        for it in state.items
+    ]
 
-    roster = [PersonRecord(pid, names[pid], str(p.category), p.votes, pid in signins,
-                           signins.get(pid, {}).get("channel"), signins.get(pid, {}).get("at"), left.get(pid))
-              for pid, p in state.roster.items()]
+    roster = [
+        PersonRecord(
+            pid,
+            names[pid],
+            str(p.category),
+            p.votes,
+            pid in signins,
+            signins.get(pid, {}).get("channel"),
+            signins.get(pid, {}).get("at"),
+            left.get(pid),
+        )
+        for pid, p in state.roster.items()
+    ]
     last_at = rows[-1].at if rows else 0
     first_signin = min((s["at"] for s in signins.values()), default=None)
     start_at = first_signin if first_signin is not None else state.consultation_opened_at
 
     speeches = [_speech(sp, name(sp.person), cat(sp.person), last_at) for sp in state.speeches]
-    calls = [{"at": c["at"], "person": c["person"], "name": name(c["person"]), "reason": c["reason"],
-              "note": plain(c.get("note")), "speech_id": c.get("speech_id"), "item": c.get("item")}
-             for c in state.calls_to_order]
+    calls = [
+        {
+            "at": c["at"],
+            "person": c["person"],
+            "name": name(c["person"]),
+            "reason": c["reason"],
+            "note": plain(c.get("note")),
+            "speech_id": c.get("speech_id"),
+            "item": c.get("item"),
+        }
+        for c in state.calls_to_order
+    ]
     notes = [{**n, "text": plain(n["text"])} for n in state.notes]
-    votes = [_vote(n, v, items) for n, v in enumerate(state.votes, start=1)]
+    votes = [_vote(n, v, items, name) for n, v in enumerate(state.votes, start=1)]
     outcomes = []
     for i, it in enumerate(items):
         o = state.outcomes.get(i)
-        details = [(L.OUTCOME_DETAIL_LABELS.get(k, k), plain(v)) for k, v in (o or {}).get("details", {}).items() if v]
+        given: dict[str, object] = dict(o.get("details") or {}) if o else {}
+        details = [(L.OUTCOME_DETAIL_LABELS.get(k, k), plain(v)) for k, v in given.items() if v]
         outcomes.append(OutcomeRecord(i, it["title"], o["outcome"] if o else None, details, o["at"] if o else None))
 
     supervisors = [names[pid] for pid, p in state.roster.items() if str(p.category) == "supervisor"]
@@ -527,10 +687,18 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
 
     calendar = Calendar()
     filing = check(state.ended_at, state.filed["at"] if state.filed else None, FILE_WITHIN_DAYS, calendar, as_of)
-    communication = check(state.ended_at, state.communicated[0]["at"] if state.communicated else None,
-                          COMMUNICATE_WITHIN_DAYS, calendar, as_of)
-    calendar_note = (L.DL_NOTE_FALLBACK.format(years="、".join(str(y) for y in sorted(calendar.fallback_years)))
-                     if calendar.fallback_years else "")
+    communication = check(
+        state.ended_at,
+        state.communicated[0]["at"] if state.communicated else None,
+        COMMUNICATE_WITHIN_DAYS,
+        calendar,
+        as_of,
+    )
+    calendar_note = (
+        L.DL_NOTE_FALLBACK.format(years="、".join(str(y) for y in sorted(calendar.fallback_years)))
+        if calendar.fallback_years
+        else ""
+    )
 
     hashed = bool(rows) and all(r.hash for r in rows)
     if hashed and meeting_id:
@@ -545,8 +713,8 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
         description=plain(cfg.get("description")),
         items=items,
         place=plain(cfg.get("place"), one_line=True),
-        form=L.FORMS.get(cfg.get("form"), plain(cfg.get("form"), one_line=True)),
-        track=L.TRACKS.get(cfg.get("track"), ""),
+        form=L.FORMS.get(str(cfg.get("form")), plain(cfg.get("form"), one_line=True)),
+        track=L.TRACKS.get(str(cfg.get("track")), ""),
         scheduled_at=plain(cfg.get("scheduled_at"), one_line=True),
         previous_meeting=plain(cfg.get("previous_meeting"), one_line=True),
         start_at=start_at,
@@ -563,7 +731,9 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
         votes=votes,
         process=[],
         outcomes=outcomes,
-        escalation={"at": state.escalation["at"], "reason": plain(state.escalation["reason"])} if state.escalation else None,
+        escalation={"at": state.escalation["at"], "reason": plain(state.escalation["reason"])}
+        if state.escalation
+        else None,
         signatures=signatures,
         filed={"at": state.filed["at"], "note": plain(state.filed.get("note"))} if state.filed else None,
         communicated=[{"at": c["at"], "how": plain(c["how"])} for c in state.communicated],
@@ -582,39 +752,88 @@ def _speech(sp: Speech, name: str, category: str, last_at: int) -> SpeechRecord:
     elapsed = sp.elapsed(sp.ended_at if sp.ended_at is not None else last_at)
     overrun = sp.overrun_at is not None or (sp.limit_ms is not None and elapsed > sp.limit_ms)
     return SpeechRecord(
-        id=sp.id, person=sp.person, name=name, category=category, kind=sp.kind, item=sp.item, stance=sp.stance,
-        started_at=sp.started_at, duration_ms=elapsed, limit_ms=sp.limit_ms, overrun=overrun,
-        summary=plain(sp.summary), recommended=sp.recommended, departure_reason=plain(sp.departure_reason) or None,
-        end_reason=sp.end_reason, paused_ms=sp.paused_total,
+        id=sp.id,
+        person=sp.person,
+        name=name,
+        category=category,
+        kind=sp.kind,
+        item=sp.item,
+        stance=sp.stance,
+        started_at=sp.started_at,
+        duration_ms=elapsed,
+        limit_ms=sp.limit_ms,
+        overrun=overrun,
+        summary=plain(sp.summary),
+        recommended=sp.recommended,
+        departure_reason=plain(sp.departure_reason) or None,
+        end_reason=sp.end_reason,
+        paused_ms=sp.paused_total,
+        ended=sp.ended_at is not None,
     )
 
 
-def _vote(n: int, v: Vote, items: list[dict]) -> VoteRecord:
+def _vote(n: int, v: Vote, items: list[dict], name) -> VoteRecord:
     base = len(v.base)
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    not_voting: int | None
     if v.result is not None:
         r = v.result
         yes, no, abstain, not_voting = r["yes"], r["no"], r["abstain"], r["not_voting"]
         needed, passed, base, registered = r["needed"], bool(r["passed"]), r["base"], r["registered"]
-    else:
-        yes, no, abstain = v.count("yes"), v.count("no"), v.count("abstain")
-        not_voting = base - yes - no - abstain
-        needed, passed, registered = v.threshold.minimum(base), None, v.registered
-    counts = {"yes": yes, "no": no, "abstain": abstain, "not_voting": not_voting}
-    subject = (L.VOTE_KIND_RULES if v.kind == "rules"
-               else L.VOTE_KIND_ITEM.format(n=(v.item or 0) + 1, title=items[v.item]["title"] if v.item is not None and v.item < len(items) else ""))
+        counts = {"yes": yes, "no": no, "abstain": abstain, "not_voting": not_voting}
+        percent = {k: format_tenths(tenths(c, base)) for k, c in counts.items()}
+    else:  # open or abandoned: the counts were never published, so the record has none
+        yes = no = abstain = not_voting = None
+        needed, passed, registered, percent = v.threshold.minimum(base), None, v.registered, {}
+    named: dict[str, list[str]] = {}
+    if v.ballot == "named" and v.result is not None:
+        for pid in v.phone_voters:
+            if pid in v.named:
+                named.setdefault(v.named[pid], []).append(name(pid))
+        named = {c: named[c] for c in ("yes", "no", "abstain") if c in named}
+    subject = (
+        L.VOTE_KIND_RULES
+        if v.kind == "rules"
+        else L.VOTE_KIND_ITEM.format(
+            n=(v.item or 0) + 1, title=items[v.item]["title"] if v.item is not None and v.item < len(items) else ""
+        )
+    )
     return VoteRecord(
-        n=n, id=v.id, kind=v.kind, item=v.item, subject=subject, mode=v.mode, ballot=v.ballot, opened_at=v.opened_at,
-        closed_at=v.closed_at, base=base, registered=registered, yes=yes, no=no, abstain=abstain, not_voting=not_voting,
-        percent={k: format_tenths(tenths(c, base)) for k, c in counts.items()}, threshold=v.threshold, needed=needed,
-        passed=None if v.abandoned else passed, abandoned=v.abandoned,
+        n=n,
+        id=v.id,
+        kind=v.kind,
+        item=v.item,
+        subject=subject,
+        mode=v.mode,
+        ballot=v.ballot,
+        opened_at=v.opened_at,
+        closed_at=v.closed_at,
+        base=base,
+        registered=registered,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        not_voting=not_voting,
+        percent=percent,
+        threshold=v.threshold,
+        needed=needed,
+        passed=None if v.abandoned else passed,
+        abandoned=v.abandoned,
+        phone_voters=[name(pid) for pid in v.phone_voters],
+        named=named,
     )
 
 
 def _rules_text(params: RulesParams, state: MeetingState) -> str:
-    text = L.RULES_SUMMARY.format(limit=fmt_limit(params.speech_limit_ms), cap=params.speeches_per_item,
-                                  adoption=fmt_threshold(params.adoption_threshold),
-                                  substantive=fmt_threshold(params.substantive_threshold),
-                                  ballot=L.BALLOTS.get(params.ballot, params.ballot))
+    text = L.RULES_SUMMARY.format(
+        limit=fmt_limit(params.speech_limit_ms),
+        cap=params.speeches_per_item,
+        adoption=fmt_threshold(params.adoption_threshold),
+        substantive=fmt_threshold(params.substantive_threshold),
+        ballot=L.BALLOTS.get(params.ballot, params.ballot),
+    )
     if state.rules_presented and not state.rules_adopted:
         text += "；" + L.RULES_NOT_ADOPTED
     return text
@@ -627,12 +846,19 @@ def _process(rows: list[LogRow], record: Record, state: MeetingState, name, cat)
     notes = iter(record.notes)
     out: list[ProcessEntry] = []
     cat_label = lambda pid: L.CATEGORIES.get(cat(pid), "")  # noqa: E731
+    # vote_cast / ballot_cast (one per phone ballot) and hand counts have no row of their own: they
+    # are counted in their vote's row and listed in the poll book (votes section), never with a choice
+    # for an anonymous ballot (the choice is in no log at all).
     for row in rows:
         p, t = row.payload, row.type
         if t == "rules_presented":
             out.append(ProcessEntry(row.at, L.STEP_RULES_PRESENTED))
         elif t == "rules_amended":
-            out.append(ProcessEntry(row.at, L.STEP_RULES_AMENDED, text=_rules_text(RulesParams.from_dict(p["params"]), MeetingState())))
+            out.append(
+                ProcessEntry(
+                    row.at, L.STEP_RULES_AMENDED, text=_rules_text(RulesParams.from_dict(p["params"]), MeetingState())
+                )
+            )
         elif t == "signed_out":
             out.append(ProcessEntry(row.at, L.STEP_SIGNED_OUT, name(p["person"]), cat_label(p["person"])))
         elif t in ("vote_closed", "vote_abandoned"):
@@ -641,17 +867,32 @@ def _process(rows: list[LogRow], record: Record, state: MeetingState, name, cat)
                 continue
             step = L.STEP_RULES_VOTE if v.kind == "rules" else L.STEP_ITEM_VOTE.format(n=(v.item or 0) + 1)
             if t == "vote_abandoned":
-                out.append(ProcessEntry(row.at, step + "（" + L.STEP_VOTE_ABANDONED + "）", text=L.ABANDONED_TEXT))
+                out.append(
+                    ProcessEntry(
+                        row.at,
+                        step + "（" + L.STEP_VOTE_ABANDONED + "）",
+                        text=L.ABANDONED_TEXT,
+                        key=f"vote-result-{v.id}",
+                    )
+                )
             else:
-                summary = (f"{v.result_text}；赞成 {v.yes}/{v.base}（{v.percent['yes']}），反对 {v.no}，"
-                           f"弃权 {v.abstain}，未表决 {v.not_voting}")
-                out.append(ProcessEntry(row.at, step, text=L.VOTE_REF.format(n=v.n, result=summary)))
+                C = L.CHOICES
+                summary = (
+                    f"{v.result_text}；{C['yes']} {v.yes}/{v.base}（{v.percent['yes']}），{C['no']} {v.no}，"
+                    f"{C['abstain']} {v.abstain}，{C['not_voting']} {v.not_voting}"
+                )
+                out.append(
+                    ProcessEntry(row.at, step, text=L.VOTE_REF.format(n=v.n, result=summary), key=f"vote-result-{v.id}")
+                )
         elif t == "consultation_opened":
             out.append(ProcessEntry(row.at, L.STEP_OPENED))
         elif t == "item_begun":
             i = p["item"]
-            out.append(ProcessEntry(row.at, L.STEP_ITEM.format(n=i + 1),
-                                    text=record.items[i]["title"] if i < len(record.items) else ""))
+            out.append(
+                ProcessEntry(
+                    row.at, L.STEP_ITEM.format(n=i + 1), text=record.items[i]["title"] if i < len(record.items) else ""
+                )
+            )
         elif t == "floor_given":
             s = speeches.get(p["speech_id"])
             if s is None:
@@ -663,18 +904,42 @@ def _process(rows: list[LogRow], record: Record, state: MeetingState, name, cat)
                 text += "\n" + L.PAUSED.format(duration=fmt_duration(s.paused_ms))
             if s.end_reason in ("auto", "yield", "escalated"):
                 text += "\n" + L.ENDED_BY[s.end_reason]
-            out.append(ProcessEntry(
-                s.started_at, L.SPEECH_KINDS.get(s.kind, s.kind) + (f"（第{s.item + 1}项）" if s.item is not None else ""),
-                s.name, L.CATEGORIES.get(s.category, s.category), L.STANCES.get(s.stance, L.BLANK) if s.stance else L.BLANK,
-                fmt_duration(s.duration_ms), (L.YES if s.overrun else L.NO) if s.limit_ms is not None else L.BLANK, text))
+            out.append(
+                ProcessEntry(
+                    s.started_at,
+                    L.SPEECH_KINDS.get(s.kind, s.kind) + (f"（第{s.item + 1}项）" if s.item is not None else ""),
+                    s.name,
+                    L.CATEGORIES.get(s.category, s.category),
+                    L.STANCES.get(s.stance, L.BLANK) if s.stance else L.BLANK,
+                    fmt_duration(s.duration_ms) if s.ended else L.SPEAKING_NOW,
+                    (L.YES if s.overrun else L.NO) if s.limit_ms is not None else L.BLANK,
+                    text,
+                    key=f"speech-{s.id}",
+                )
+            )
         elif t == "called_to_order":
             c = next(calls)
-            out.append(ProcessEntry(row.at, L.STEP_ORDER, c["name"], cat_label(c["person"]),
-                                    text=L.ORDER_TEXT.format(reason=L.ORDER_REASONS.get(c["reason"], c["reason"]))
-                                    + (f"；{c['note']}" if c["note"] else "")))
+            out.append(
+                ProcessEntry(
+                    row.at,
+                    L.STEP_ORDER,
+                    c["name"],
+                    cat_label(c["person"]),
+                    text=L.ORDER_TEXT.format(reason=L.ORDER_REASONS.get(c["reason"], c["reason"]))
+                    + (f"；{c['note']}" if c["note"] else ""),
+                    key=f"order-{row.seq}",
+                )
+            )
         elif t == "note_added":
             n = next(notes)
-            out.append(ProcessEntry(row.at, f"{L.STEP_NOTE}（{L.NOTE_KINDS.get(n['kind'], n['kind'])}）", text=n["text"]))
+            out.append(
+                ProcessEntry(
+                    row.at,
+                    f"{L.STEP_NOTE}（{L.NOTE_KINDS.get(n['kind'], n['kind'])}）",
+                    text=n["text"],
+                    key=f"note-{row.seq}",
+                )
+            )
         elif t == "outcome_declared":
             o = record.outcomes[p["item"]] if p["item"] < len(record.outcomes) else None
             if o is not None and o.outcome == p["outcome"]:

@@ -33,7 +33,9 @@ def routes(service) -> list[Route]:
         fmt = request.path_params["fmt"]
         who = await service.authenticate(request.path_params["token"])
         if who is None or who[1] not in STAFF_ROLES or fmt not in FORMATS:
-            return _error(DomainError("unauthenticated") if fmt in FORMATS else DomainError("bad_payload", reason="format"), 404)
+            return _error(
+                DomainError("unauthenticated") if fmt in FORMATS else DomainError("bad_payload", reason="format"), 404
+            )
         meeting_id = who[0]
         try:
             live = await service.get(meeting_id)
@@ -45,8 +47,10 @@ def routes(service) -> list[Route]:
         now = service.clock()
         out = await asyncio.to_thread(export, rows, meeting_id, fmt, now)
         inline = request.query_params.get("inline") == "1" and fmt in ("html", "pdf")
-        disposition = (f"{'inline' if inline else 'attachment'}; filename=\"{out.ascii_filename}\"; "
-                       f"filename*=UTF-8''{quote(out.filename)}")
+        disposition = (
+            f'{"inline" if inline else "attachment"}; filename="{out.ascii_filename}"; '
+            f"filename*=UTF-8''{quote(out.filename)}"
+        )
         headers = {"Content-Disposition": disposition, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
         if fmt == "html":
             headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

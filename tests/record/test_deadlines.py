@@ -2,8 +2,7 @@
 day moves to the next working day by the official calendar; unknown years fall back to weekends."""
 from datetime import date
 
-from meeting.record import build_record
-from meeting.record import labels as L
+from meeting.record import build_record, labels as L
 from meeting.record.deadlines import Calendar, check
 from tests.record.scenario import MEETING_ID, ms, run_meeting
 

@@ -7,13 +7,12 @@ import subprocess
 import docx
 import pytest
 
-from meeting.record import build_record, export, load_log
-from meeting.record import labels as L
+from meeting.chain import link
+from meeting.record import build_record, export, labels as L, load_log
 from meeting.record.docx import render_docx
 from meeting.record.html import render_html
 from meeting.record.markdown import render_markdown
 from meeting.record.pdf import render_pdf
-from meeting.chain import link
 from tests.record.scenario import MEETING_ID, TITLE, run_meeting
 
 
@@ -40,7 +39,9 @@ def docx_text(data: bytes) -> tuple[docx.document.Document, str]:
 def pdf_text(data: bytes, tmp_path) -> str:
     path = tmp_path / "r.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
 
 
 def test_docx_is_the_form(record):
@@ -48,17 +49,30 @@ def test_docx_is_the_form(record):
     assert d.paragraphs[0].text == L.TITLE
     form = d.tables[0]
     labels = [row.cells[0].text for row in form.rows]
-    for label in (L.F_TOPIC, L.F_ITEMS, L.F_TIME, L.F_PLACE, L.F_FORM, L.F_MODERATOR, L.F_RECORDER, L.F_SUPERVISORS,
-                  L.F_PARTICIPANTS, L.SECTION_PROCESS, L.SECTION_VOTES, L.SECTION_OUTCOMES, L.SECTION_SIGNATURES,
-                  L.SECTION_INTEGRITY):
+    for label in (
+        L.F_TOPIC,
+        L.F_ITEMS,
+        L.F_TIME,
+        L.F_PLACE,
+        L.F_FORM,
+        L.F_MODERATOR,
+        L.F_RECORDER,
+        L.F_SUPERVISORS,
+        L.F_PARTICIPANTS,
+        L.SECTION_PROCESS,
+        L.SECTION_VOTES,
+        L.SECTION_OUTCOMES,
+        L.SECTION_SIGNATURES,
+        L.SECTION_INTEGRITY,
+    ):
         assert label in labels
-    row = dict(zip(labels, form.rows))
+    row = dict(zip(labels, form.rows, strict=True))
     assert row[L.F_TOPIC].cells[1].text == TITLE and row[L.F_PLACE].cells[1].text == "幸福社区二楼会议室"
-    roster, = row[L.F_PARTICIPANTS].cells[1].tables
+    (roster,) = row[L.F_PARTICIPANTS].cells[1].tables
     assert len(roster.rows) == 1 + 11
-    process, = row[L.SECTION_PROCESS].cells[1].tables
+    (process,) = row[L.SECTION_PROCESS].cells[1].tables
     assert len(process.rows) == 1 + len(record.process)
-    votes, = row[L.SECTION_VOTES].cells[1].tables
+    (votes,) = row[L.SECTION_VOTES].cells[1].tables
     assert len(votes.rows) == 1 + 3
     assert [c.text for c in votes.rows[2].cells][5:9] == ["5（83.3%）", "1（16.7%）", "0（0.0%）", "0（0.0%）"]
     assert record.final_hash in text and "陈伟需先说明一楼住户情况" in text
@@ -80,8 +94,8 @@ def test_pdf_has_chinese_text_and_an_embedded_cjk_font(record, tmp_path):
 
 def test_html_and_markdown(record):
     html = render_html(record)
-    assert f"<h1>{L.TITLE}</h1>" in html and "<th scope=\"row\">协商议题</th>" in html
-    assert html.count("<table class=\"inner") == 3
+    assert f"<h1>{L.TITLE}</h1>" in html and '<th scope="row">协商议题</th>' in html
+    assert html.count('<table class="inner') == 3
     md = render_markdown(record)
     assert md.startswith(f"# {L.TITLE}") and f"## {L.SECTION_VOTES}" in md
     assert "| 2 \\| 第1项：是否加装电梯" not in md  # cells are separated, not escaped

@@ -1,6 +1,5 @@
 """The record computed from the log: fields, roster, process, votes, outcomes, signatures."""
-from meeting.record import build_record
-from meeting.record import labels as L
+from meeting.record import build_record, labels as L
 from meeting.record.model import fmt_datetime
 from tests.record.scenario import MEETING_ID, TITLE, run_meeting
 
@@ -66,12 +65,19 @@ def test_exclusive_threshold_reads_超过():
 
 def test_outcomes_and_signatures(record):
     a, c = record.outcomes
-    assert a.outcome == "a" and dict(a.details) == {L.D_WHAT: "向区住建局申报加装电梯", L.D_WHO: "社区居委会", L.D_BY_WHEN: "2026-12-31"}
+    assert a.outcome == "a" and dict(a.details) == {
+        L.D_WHAT: "向区住建局申报加装电梯",
+        L.D_WHO: "社区居委会",
+        L.D_BY_WHEN: "2026-12-31",
+    }
     assert c.outcome == "c" and dict(c.details) == {L.D_WHEN: "两周后再议", L.D_TERMS: "由设计单位提供分摊测算方案"}
     lines = record.outcome_lines()
     assert lines[0].startswith("第1项 是否加装电梯：a. 同意") and "c. 再协商" in lines[1]
     assert [(s.role, s.name, s.at is not None) for s in record.signatures] == [
-        ("recorder", "李记录", True), ("moderator", "王主任", True), ("supervisor", "林监督", True)]
+        ("recorder", "李记录", True),
+        ("moderator", "王主任", True),
+        ("supervisor", "林监督", True),
+    ]
 
 
 def test_unsigned_record_has_blank_lines():

@@ -48,14 +48,23 @@ def test_staff_get_the_file_after_the_end(app):
         r = client.get(f"/j/{tokens[ENDED][who]}/record.docx")
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        assert "attachment;" in r.headers["content-disposition"] and "record-ended01.docx" in r.headers["content-disposition"]
+        assert (
+            "attachment;" in r.headers["content-disposition"]
+            and "record-ended01.docx" in r.headers["content-disposition"]
+        )
         assert "filename*=UTF-8''3%E5%8F%B7" in r.headers["content-disposition"]
         assert docx.Document(io.BytesIO(r.content)).paragraphs[0].text == "城乡社区协商活动记录表"
 
 
-@pytest.mark.parametrize("fmt,ctype,magic", [("pdf", "application/pdf", b"%PDF"), ("md", "text/markdown; charset=utf-8", b"# "),
-                                             ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>"),
-                                             ("json", "application/json", b"{")])
+@pytest.mark.parametrize(
+    "fmt,ctype,magic",
+    [
+        ("pdf", "application/pdf", b"%PDF"),
+        ("md", "text/markdown; charset=utf-8", b"# "),
+        ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>"),
+        ("json", "application/json", b"{"),
+    ],
+)
 def test_every_format(app, fmt, ctype, magic):
     client, tokens = app
     r = client.get(f"/j/{tokens[ENDED]['moderator']}/record.{fmt}")

@@ -39,7 +39,11 @@ def test_intact(log, tmp_path):
 
 
 def test_edited(log, tmp_path):
-    i = next(i for i, e in enumerate(log["events"]) if e["type"] == "vote_cast" and e["payload"]["choice"] == "yes" and i > 40)
+    i = next(
+        i
+        for i, e in enumerate(log["events"])
+        if e["type"] == "vote_cast" and e["payload"]["choice"] == "yes" and i > 40
+    )
     log["events"][i]["payload"]["choice"] = "no"
     f = diagnose(MEETING_ID, log["events"])
     assert (f.intact, f.kind, f.seq, f.type) == (False, "edited", i + 1, "vote_cast")
@@ -122,8 +126,13 @@ def test_cli_export_from_a_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'y.db'}"
     store = Store(url)
     rows = room.rows()
-    store.create_meeting(MEETING_ID, "3号楼加装电梯", rows[0]["at"], [],
-                         [(r["type"], r["payload"], r["actor"], r["at"], None) for r in rows])
+    store.create_meeting(
+        MEETING_ID,
+        "3号楼加装电梯",
+        rows[0]["at"],
+        [],
+        [(r["type"], r["payload"], r["actor"], r["at"], None) for r in rows],
+    )
     store.close()
     out = tmp_path / "r.md"
     r = cli("export", MEETING_ID, "--format", "md", "--db", url, "--out", out)
