@@ -11,14 +11,14 @@ import re
 import sys
 from pathlib import Path
 
-from .rules.commands import SPECS
+from .rules.commands import SPECS, Field
 from .rules.errors import MESSAGES
 from .rules.events import EVENT_TYPES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
 
-def _field(name: str, f) -> str:
+def _field(name: str, f: Field) -> str:
     text = f"`{name}`: {f.kind}"
     if f.choices:
         text += " (" + " \\| ".join(f.choices) + ")"
@@ -44,7 +44,7 @@ def events_table() -> str:
     rows = ["| event | fields (besides `type`, `at`) | meaning |", "|---|---|---|"]
     for name, cls in EVENT_TYPES.items():
         fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(cls) if f.name != "at") or "—"
-        doc = " ".join((inspect.getdoc(cls) or "").split())
+        doc = " ".join((inspect.getdoc(cls) or "").split()).replace("|", "\\|")
         rows.append(f"| `{name}` | {fields} | {doc} |")
     return "\n".join(rows)
 
@@ -62,9 +62,10 @@ TABLES = {"commands": commands_table, "events": events_table, "errors": errors_t
 def render(text: str) -> str:
     for name, make in TABLES.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.S)
-        if not pattern.search(text):
+        found = pattern.search(text)
+        if not found:
             raise SystemExit(f"docs/protocol.md has no {name} markers")
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        text = text[: found.end(1)] + make() + "\n" + text[found.start(2):]
     return text
 
 

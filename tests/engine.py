@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from meeting.rules import Actor, DomainError, MeetingState, Role, decide, evolve, parse_command, replay
+from meeting.rules import Actor, DomainError, MeetingState, Role, SecretBallot, decide, evolve, parse_command, replay
 
 MOD = Actor(Role.MODERATOR)
 REC = Actor(Role.RECORDER)
@@ -48,7 +48,7 @@ class Room:
         if cfg is not None:
             self.do(ADMIN, "create_meeting", config=cfg)
 
-    def tick(self, seconds: float) -> "Room":
+    def tick(self, seconds: float) -> Room:
         self.now += int(seconds * 1000)
         return self
 
@@ -57,7 +57,7 @@ class Room:
         events = decide(self.state, cmd, actor, self.now)
         for e in events:
             evolve(self.state, e)
-            if e.secret:
+            if isinstance(e, SecretBallot):
                 counts = self.box.setdefault(e.vote_id, {})
                 counts[e.choice] = counts.get(e.choice, 0) + 1
             else:
@@ -76,13 +76,13 @@ class Room:
         return replay(self.log, self.box)
 
     # ---- common stretches of a meeting ----
-    def sign_in_all(self) -> "Room":
+    def sign_in_all(self) -> Room:
         for pid in self.state.roster:
             if pid not in self.state.signed_in:
                 self.do(person(pid, Role.SUPERVISOR if pid == "sup" else Role.PARTICIPANT), "sign_in")
         return self
 
-    def adopt_rules(self) -> "Room":
+    def adopt_rules(self) -> Room:
         self.do(MOD, "present_rules")
         self.do(MOD, "open_vote", kind="rules", mode="phone")
         for pid in self.state.vote.base:
@@ -92,7 +92,7 @@ class Room:
         self.do(MOD, "declare_open")
         return self
 
-    def to_debate(self) -> "Room":
+    def to_debate(self) -> Room:
         self.sign_in_all().adopt_rules()
         self.do(MOD, "begin_item", item=0)
         return self

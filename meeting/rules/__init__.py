@@ -8,7 +8,7 @@ from .roster import Category, Role
 from .state import MeetingState, Phase, evolve, replay
 
 __all__ = [
-    "SPECS", "Actor", "Command", "parse_command", "decide", "MESSAGES", "DomainError", "EVENT_TYPES", "Event", "SecretBallot", "ballot_box_events",
-    "from_dict", "next_timer_due", "queue_order", "recommend", "Category", "Role", "MeetingState", "Phase",
-    "evolve", "replay",
+    "SPECS", "Actor", "Command", "parse_command", "decide", "MESSAGES", "DomainError", "EVENT_TYPES", "Event",
+    "SecretBallot", "ballot_box_events", "from_dict", "next_timer_due", "queue_order", "recommend", "Category", "Role",
+    "MeetingState", "Phase", "evolve", "replay",
 ]

@@ -6,6 +6,11 @@ every code; tests/rules/test_docs.py checks that the two agree.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
+# What a detail of a refusal may be, as sent to clients.
+Detail = str | int | float | bool | None
+
 # code -> (Chinese, English). Messages may use {placeholders} filled from details.
 MESSAGES: dict[str, tuple[str, str]] = {
     # payload and transport level
@@ -33,7 +38,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rules_not_adopted": ("议事规则尚未表决通过", "The rules of procedure have not been adopted"),
     "rules_already_adopted": ("议事规则已通过，不能再修改", "The rules are already adopted and can no longer change"),
     "unknown_item": ("没有第 {item} 项", "There is no item {item}"),
-    "item_not_next": ("应先完成当前事项，下一项是第 {expected} 项", "Finish the current item first; the next is item {expected}"),
+    "item_not_next": ("应先完成当前事项，下一项是第 {expected} 项",
+                      "Finish the current item first; the next is item {expected}"),
     "outcome_pending": ("当前事项尚未宣布结果", "The outcome of the current item has not been declared"),
     "outcomes_pending": ("还有事项未宣布结果", "Some items have no declared outcome yet"),
     # sign-in
@@ -48,8 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "speech_cap_reached": ("本事项发言次数已用完（最多 {cap} 次）", "No speeches left on this item (at most {cap})"),
     "speech_in_progress": ("有人正在发言", "A speech is in progress"),
     "no_speech": ("当前没有人发言", "Nobody has the floor"),
-    "reason_required": ("未按推荐顺序给予发言权，须说明理由（推荐：{recommended}）", "Giving the floor out of the recommended order needs a reason (recommended: {recommended})"),
-    "not_expert": ("只能请专家或职能部门人员解答", "Only an expert or a department representative can be given the floor to answer"),
+    "reason_required": ("未按推荐顺序给予发言权，须说明理由（推荐：{recommended}）",
+                        "Giving the floor out of the recommended order needs a reason (recommended: {recommended})"),
+    "not_expert": ("只能请专家或职能部门人员解答",
+                   "Only an expert or a department representative can be given the floor to answer"),
     "not_proposer": ("只有议题提出人可以说明议题", "Only the proposer explains the topic"),
     "not_speaker": ("您当前没有发言权", "You do not have the floor"),
     "timer_paused": ("计时已暂停", "The timer is already paused"),
@@ -60,14 +68,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "vote_open": ("表决正在进行", "A vote is open"),
     "no_vote_open": ("当前没有进行中的表决", "No vote is open"),
     "hands_waiting": ("还有人举手等待发言（{count} 人）", "Hands are still up from people who may speak ({count})"),
-    "quorum_not_met": ("到会人数不足：{signed_in}/{registered}，需达到 {needed}", "No quorum: {signed_in} of {registered} signed in, {needed} needed"),
+    "quorum_not_met": ("到会人数不足：{signed_in}/{registered}，需达到 {needed}",
+                       "No quorum: {signed_in} of {registered} signed in, {needed} needed"),
     "empty_base": ("没有可表决的人员", "Nobody is eligible to vote"),
     "not_voter": ("您不是本次表决的表决人", "You are not a voter in this vote"),
     "already_voted": ("您已投票，票决一经投出不能更改", "You have already voted; a vote stands once cast"),
     "bad_choice": ("表决选项不正确", "Invalid choice"),
     "abstain_not_offered": ("本次表决不设弃权", "Abstention is not offered in this vote"),
     "channel_closed": ("本次表决不使用此方式（{mode}）", "This vote does not use that channel ({mode})"),
-    "count_exceeds": ("人数超出：举手计数与手机投票合计不能超过表决基数 {base}", "Counts exceed the base: hands and phone votes together may not exceed {base}"),
+    "count_exceeds": ("人数超出：举手计数与手机投票合计不能超过表决基数 {base}",
+                      "Counts exceed the base: hands and phone votes together may not exceed {base}"),
     "already_decided": ("该事项已表决", "This item has already been voted on"),
     # outcomes
     "outcome_mismatch": ("结果类别与表决结果不符：{reason}", "Outcome class does not match the vote: {reason}"),
@@ -81,6 +91,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+class ErrorPayload(TypedDict):
+    """A refusal as clients receive it (in the ack, and by the CLI)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Detail]
+
+
 class DomainError(Exception):
     """A command the rules refuse. Nothing has been recorded when this is raised."""
 
@@ -88,13 +107,13 @@ class DomainError(Exception):
         if code not in MESSAGES:
             raise KeyError(f"undocumented error code {code!r}")
         self.code = code
-        self.details = {k: v for k, v in details.items()}
+        self.details: dict[str, object] = dict(details)
         zh, en = MESSAGES[code]
         self.message_zh = _fill(zh, self.details)
         self.message_en = _fill(en, self.details)
         super().__init__(f"{code}: {self.message_en}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> ErrorPayload:
         return {
             "code": self.code,
             "message_zh": self.message_zh,
@@ -103,10 +122,10 @@ class DomainError(Exception):
         }
 
 
-class _Missing(dict):
+class _Missing(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "?"
 
 
-def _fill(template: str, details: dict) -> str:
-    return template.format_map(_Missing({k: v for k, v in details.items()}))
+def _fill(template: str, details: dict[str, object]) -> str:
+    return template.format_map(_Missing(details))

@@ -6,9 +6,11 @@ inclusive, while "超过三分之二" and "过半数" are exclusive.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from .errors import DomainError
+from .shapes import ParamsRecord, ThresholdList
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,23 @@ class Threshold:
             need += 1
         return need
 
-    def at_least_as_strict_as(self, other: "Threshold") -> bool:
+    def at_least_as_strict_as(self, other: Threshold) -> bool:
         a, b = self.num * other.den, other.num * self.den
         if a != b:
             return a > b
         return (not self.inclusive) or other.inclusive
 
-    def to_list(self) -> list:
+    def to_list(self) -> ThresholdList:
         return [self.num, self.den, self.inclusive]
 
     @classmethod
-    def parse(cls, raw: object, field_name: str) -> "Threshold":
+    def from_list(cls, stored: ThresholdList) -> Threshold:
+        """The threshold of a stored [num, den, inclusive] (an event's; checked when it was made)."""
+        num, den, *rest = stored
+        return cls(int(num), int(den), bool(rest[0]) if rest else True)
+
+    @classmethod
+    def parse(cls, raw: object, field_name: str) -> Threshold:
         if isinstance(raw, Threshold):
             return raw
         if isinstance(raw, dict):
@@ -81,16 +89,23 @@ class RulesParams:
     abstain_on_phones: bool = False
     ballot: str = "named"  # named | anonymous
 
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, Threshold):
-                out[f.name] = v.to_list()
-        return out
+    def to_dict(self) -> ParamsRecord:
+        return {
+            "speech_limit_ms": self.speech_limit_ms,
+            "warning_ms": self.warning_ms,
+            "speeches_per_item": self.speeches_per_item,
+            "auto_end": self.auto_end,
+            "adoption_threshold": self.adoption_threshold.to_list(),
+            "substantive_threshold": self.substantive_threshold.to_list(),
+            "terminate_below": self.terminate_below.to_list(),
+            "quorum_check": self.quorum_check,
+            "quorum": self.quorum.to_list(),
+            "abstain_on_phones": self.abstain_on_phones,
+            "ballot": self.ballot,
+        }
 
     @classmethod
-    def from_dict(cls, raw: dict | None, base: "RulesParams | None" = None) -> "RulesParams":
+    def from_dict(cls, raw: object, base: RulesParams | None = None) -> RulesParams:
         """Validate and build; keys absent from ``raw`` keep the value of ``base`` (or the default)."""
         base = base or cls()
         if raw is None:
@@ -98,7 +113,7 @@ class RulesParams:
         if not isinstance(raw, dict):
             raise DomainError("bad_rules", reason="an object is expected")
         known = {f.name: f for f in fields(cls)}
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in known:
                 raise DomainError("bad_rules", reason=f"unknown parameter {key}")

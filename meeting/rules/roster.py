@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .shapes import PersonRecord
+
 
 class Category(StrEnum):
     STAKEHOLDER = "stakeholder"  # 利益相关方 / 居(村)民代表
@@ -51,7 +53,7 @@ class Person:
     def may_queue(self) -> bool:
         return self.category in QUEUE_CATEGORIES
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> PersonRecord:
         return {
             "id": self.id,
             "name": self.name,

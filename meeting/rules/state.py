@@ -6,13 +6,27 @@ The state is a fold of the log: ``replay(events)`` from an empty state gives the
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from . import events as ev
 from .params import RulesParams, Threshold
 from .roster import Category, Person, default_votes
+from .shapes import (
+    CallToOrderEntry,
+    CommunicationEntry,
+    EscalationEntry,
+    FilingEntry,
+    ItemConfig,
+    MeetingConfig,
+    NoteEntry,
+    OutcomeEntry,
+    SignatureEntry,
+    SignInEntry,
+    VoteResult,
+)
 
 
 class Phase(StrEnum):
@@ -87,7 +101,7 @@ class Vote:
     box: dict[str, int] = field(default_factory=dict)  # anonymous ballots only: choice -> count, nobody named
     hands: dict[str, int] = field(default_factory=dict)  # choice -> count
     closed_at: int | None = None
-    result: dict | None = None
+    result: VoteResult | None = None
     abandoned: bool = False
 
     def count(self, choice: str) -> int:
@@ -105,10 +119,10 @@ class Vote:
 class MeetingState:
     phase: Phase = Phase.NEW
     version: int = 0  # events applied
-    config: dict = field(default_factory=dict)
+    config: MeetingConfig = field(default_factory=MeetingConfig)
     roster: dict[str, Person] = field(default_factory=dict)
     params: RulesParams = field(default_factory=RulesParams)
-    signed_in: dict[str, dict] = field(default_factory=dict)  # person -> {at, channel, by}
+    signed_in: dict[str, SignInEntry] = field(default_factory=dict)  # person -> {at, channel, by}
     rules_presented: bool = False
     rules_adopted: bool = False
     current_item: int | None = None
@@ -120,19 +134,19 @@ class MeetingState:
     current_speech: int | None = None  # index into speeches
     votes: list[Vote] = field(default_factory=list)
     open_vote: int | None = None  # index into votes
-    calls_to_order: list[dict] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
-    outcomes: dict[int, dict] = field(default_factory=dict)  # item -> {outcome, details, at}
-    escalation: dict | None = None
+    calls_to_order: list[CallToOrderEntry] = field(default_factory=list)
+    notes: list[NoteEntry] = field(default_factory=list)
+    outcomes: dict[int, OutcomeEntry] = field(default_factory=dict)  # item -> {outcome, details, at}
+    escalation: EscalationEntry | None = None
     consultation_opened_at: int | None = None
     ended_at: int | None = None
-    signatures: dict[str, dict] = field(default_factory=dict)  # role -> {at, person}
-    filed: dict | None = None  # {at, note}
-    communicated: list[dict] = field(default_factory=list)  # [{at, how}]
+    signatures: dict[str, SignatureEntry] = field(default_factory=dict)  # role -> {at, person}
+    filed: FilingEntry | None = None  # {at, note}
+    communicated: list[CommunicationEntry] = field(default_factory=list)  # [{at, how}]
 
     # ---- derived views used by decide and the projections -------------------------------
     @property
-    def items(self) -> list[dict]:
+    def items(self) -> list[ItemConfig]:
         return self.config.get("items", [])
 
     @property
@@ -159,10 +173,10 @@ class MeetingState:
                 return v
         return None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """A plain, deterministic form of the whole state (used to compare replay with live)."""
 
-        def plain(x):
+        def plain(x: object) -> object:
             if isinstance(x, Threshold):
                 return x.to_list()
             if isinstance(x, Person):
@@ -181,15 +195,23 @@ class MeetingState:
 
 
 # ---- evolve ---------------------------------------------------------------------------------
-_HANDLERS: dict[type, Callable[[MeetingState, ev.Event], None]] = {}
+E = TypeVar("E", bound=ev.Event)
+_HANDLERS: dict[type[ev.Event], Callable[[MeetingState, Any], None]] = {}
 
 
-def _on(cls):
-    def register(fn):
+def _on(cls: type[E]) -> Callable[[Callable[[MeetingState, E], None]], Callable[[MeetingState, E], None]]:
+    def register(fn: Callable[[MeetingState, E], None]) -> Callable[[MeetingState, E], None]:
         _HANDLERS[cls] = fn
         return fn
 
     return register
+
+
+def _open_vote(s: MeetingState) -> Vote:
+    vote = s.vote
+    if vote is None:
+        raise ValueError("a vote event without an open vote")
+    return vote
 
 
 def evolve(state: MeetingState, event: ev.Event) -> MeetingState:
@@ -218,7 +240,7 @@ def replay(events: Iterable[ev.Event], ballot_box: dict[int, dict[str, int]] | N
 
 @_on(ev.MeetingCreated)
 def _created(s: MeetingState, e: ev.MeetingCreated) -> None:
-    s.config = {k: v for k, v in e.config.items() if k not in ("roster", "params")}
+    s.config = cast(MeetingConfig, {k: v for k, v in e.config.items() if k not in ("roster", "params")})
     for raw in e.config["roster"]:
         cat = Category(raw["category"])
         s.roster[raw["id"]] = Person(
@@ -261,7 +283,7 @@ def _vote_opened(s: MeetingState, e: ev.VoteOpened) -> None:
     s.votes.append(
         Vote(
             id=e.vote_id, kind=e.kind, item=e.item, mode=e.mode, base=list(e.base),
-            registered=e.registered, threshold=Threshold(*e.threshold), abstain=e.abstain,
+            registered=e.registered, threshold=Threshold.from_list(e.threshold), abstain=e.abstain,
             ballot=e.ballot, opened_at=e.at,
         )
     )
@@ -272,14 +294,14 @@ def _vote_opened(s: MeetingState, e: ev.VoteOpened) -> None:
 
 @_on(ev.VoteCast)
 def _vote_cast(s: MeetingState, e: ev.VoteCast) -> None:
-    vote = s.votes[s.open_vote]
+    vote = _open_vote(s)
     vote.phone_voters.append(e.person)
     vote.named[e.person] = e.choice
 
 
 @_on(ev.BallotCast)
 def _ballot_cast(s: MeetingState, e: ev.BallotCast) -> None:
-    s.votes[s.open_vote].phone_voters.append(e.person)
+    _open_vote(s).phone_voters.append(e.person)
 
 
 @_on(ev.SecretBallot)
@@ -290,14 +312,14 @@ def _secret_ballot(s: MeetingState, e: ev.SecretBallot) -> None:
 
 @_on(ev.HandCountEntered)
 def _hand_count(s: MeetingState, e: ev.HandCountEntered) -> None:
-    s.votes[s.open_vote].hands[e.choice] = e.count
+    _open_vote(s).hands[e.choice] = e.count
 
 
 @_on(ev.VoteClosed)
 def _vote_closed(s: MeetingState, e: ev.VoteClosed) -> None:
-    vote = s.votes[s.open_vote]
+    vote = _open_vote(s)
     vote.closed_at = e.at
-    vote.result = dict(e.result)
+    vote.result = e.result.copy()
     s.open_vote = None
     if vote.kind == "rules":
         s.rules_adopted = bool(e.result["passed"])
@@ -307,7 +329,7 @@ def _vote_closed(s: MeetingState, e: ev.VoteClosed) -> None:
 
 @_on(ev.VoteAbandoned)
 def _vote_abandoned(s: MeetingState, e: ev.VoteAbandoned) -> None:
-    vote = s.votes[s.open_vote]
+    vote = _open_vote(s)
     vote.closed_at = e.at
     vote.abandoned = True
     s.open_vote = None
@@ -350,9 +372,11 @@ def _floor_given(s: MeetingState, e: ev.FloorGiven) -> None:
     s.current_speech = len(s.speeches) - 1
     if e.kind == "debate":
         s.hands.pop(e.person, None)
-        counts = s.speech_counts.setdefault(e.item, {})
-        counts[e.person] = counts.get(e.person, 0) + 1
-        s.last_stance[e.item] = e.stance
+        if e.item is not None:  # debate is always on an item
+            counts = s.speech_counts.setdefault(e.item, {})
+            counts[e.person] = counts.get(e.person, 0) + 1
+            if e.stance is not None:
+                s.last_stance[e.item] = e.stance
 
 
 def _speech(s: MeetingState, speech_id: int) -> Speech:
@@ -388,15 +412,17 @@ def _paused(s: MeetingState, e: ev.TimerPaused) -> None:
 @_on(ev.TimerResumed)
 def _resumed(s: MeetingState, e: ev.TimerResumed) -> None:
     sp = _speech(s, e.speech_id)
-    sp.paused_total += e.at - sp.paused_at
+    if sp.paused_at is not None:
+        sp.paused_total += e.at - sp.paused_at
     sp.paused_at = None
 
 
 @_on(ev.CalledToOrder)
 def _called(s: MeetingState, e: ev.CalledToOrder) -> None:
-    s.calls_to_order.append(
-        {"at": e.at, "person": e.person, "reason": e.reason, "note": e.note, "speech_id": e.speech_id, "item": s.current_item}
-    )
+    s.calls_to_order.append({
+        "at": e.at, "person": e.person, "reason": e.reason, "note": e.note, "speech_id": e.speech_id,
+        "item": s.current_item,
+    })
 
 
 @_on(ev.SummaryWritten)
@@ -411,7 +437,7 @@ def _note(s: MeetingState, e: ev.NoteAdded) -> None:
 
 @_on(ev.OutcomeDeclared)
 def _outcome(s: MeetingState, e: ev.OutcomeDeclared) -> None:
-    s.outcomes[e.item] = {"outcome": e.outcome, "details": dict(e.details), "at": e.at}
+    s.outcomes[e.item] = {"outcome": e.outcome, "details": e.details.copy(), "at": e.at}
     if len(s.outcomes) == len(s.items):
         s.phase = Phase.CONCLUDED
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .params import Threshold
+from .shapes import VoteResult
 from .state import Vote
 
 CHOICES = ("yes", "no", "abstain")
@@ -18,7 +19,7 @@ def format_tenths(t: int) -> str:
     return f"{t // 10}.{t % 10}%"
 
 
-def tally(vote: Vote, terminate_below: Threshold) -> dict:
+def tally(vote: Vote, terminate_below: Threshold) -> VoteResult:
     base = len(vote.base)
     yes, no, abstain = (vote.count(c) for c in CHOICES)
     not_voting = base - yes - no - abstain
@@ -29,7 +30,12 @@ def tally(vote: Vote, terminate_below: Threshold) -> dict:
         "no": no,
         "abstain": abstain,
         "not_voting": not_voting,
-        "tenths": {k: tenths(v, base) for k, v in (("yes", yes), ("no", no), ("abstain", abstain), ("not_voting", not_voting))},
+        "tenths": {
+            "yes": tenths(yes, base),
+            "no": tenths(no, base),
+            "abstain": tenths(abstain, base),
+            "not_voting": tenths(not_voting, base),
+        },
         "threshold": vote.threshold.to_list(),
         "needed": vote.threshold.minimum(base),
         "passed": vote.threshold.met(yes, base),

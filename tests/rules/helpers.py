@@ -40,7 +40,7 @@ def phone_vote(room: Room, yes: int, no: int = 0, abstain: int = 0, kind: str = 
     base = list(room.state.vote.base)
     choices = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
     assert len(choices) <= len(base)
-    for pid, choice in zip(base, choices):
+    for pid, choice in zip(base, choices, strict=False):
         room.do(person(pid), "cast_vote", choice=choice)
     room.do(MOD, "close_vote")
     return room.state.votes[-1].result

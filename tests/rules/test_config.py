@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from meeting.rules import DomainError
 from meeting.rules.config import normalize_config
@@ -117,7 +116,9 @@ PERSON = st.fixed_dictionaries({"name": st.text(min_size=1, max_size=3)}, option
     "id": JSON | st.sampled_from(["p1", "p2", "a"]), "category": JSON | st.sampled_from([str(c) for c in Category]),
     "votes": JSON, "has_phone": JSON, "remote": JSON, "phone": JSON,
 })
-CONFIG = st.fixed_dictionaries({"title": st.sampled_from(["电梯", "t"]) | JSON, "roster": st.lists(PERSON, max_size=3) | JSON}, optional={
+CONFIG = st.fixed_dictionaries({
+    "title": st.sampled_from(["电梯", "t"]) | JSON, "roster": st.lists(PERSON, max_size=3) | JSON,
+}, optional={
     "items": st.lists(st.text(max_size=3) | JSON, max_size=3) | JSON, "form": JSON, "track": JSON,
     "proposer": JSON | st.sampled_from(["p1", "p2"]), "place": JSON, "params": JSON,
 })

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from meeting.rules import Phase, Role, events as ev, recommend
 from meeting.rules.floor import queue_order

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from meeting.rules.params import HALF, ONE_THIRD, TWO_THIRDS, Threshold
 from tests.engine import MOD, REC

@@ -4,8 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from meeting.rules import Phase, Role, events as ev
 from meeting.rules.votes import format_tenths, tenths
@@ -72,7 +71,7 @@ def test_phone_vote_tallies_phone_ballots_and_refuses_hand_counts():
     room = debate_room(6)
     room.do(MOD, "open_vote", kind="item", mode="phone")
     room.refused("channel_closed", REC, "enter_hand_count", choice="yes", count=1)
-    for pid, c in zip(["prop", "s1", "s2", "s3", "s4"], ["yes", "yes", "yes", "yes", "no"]):
+    for pid, c in zip(["prop", "s1", "s2", "s3", "s4"], ["yes", "yes", "yes", "yes", "no"], strict=True):
         [cast] = room.do(person(pid), "cast_vote", choice=c)
         assert isinstance(cast, ev.VoteCast) and cast.person == pid and cast.choice == c
     [closed] = room.do(MOD, "close_vote")
@@ -134,7 +133,8 @@ def test_mixed_vote_hands_first_then_phone_nobody_counted_twice():
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(
-    st.tuples(st.just("phone"), st.sampled_from(["prop", "s1", "s2", "s3", "s4", "s5", "obs"]), st.sampled_from(["yes", "no"])),
+    st.tuples(st.just("phone"), st.sampled_from(["prop", "s1", "s2", "s3", "s4", "s5", "obs"]),
+              st.sampled_from(["yes", "no"])),
     st.tuples(st.just("hands"), st.sampled_from(["yes", "no"]), st.integers(0, 9)),
 ), max_size=20))
 def test_mixed_vote_never_counts_more_than_the_base(steps):
