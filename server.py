@@ -8,20 +8,20 @@ YISHI_ADMIN_KEY, YISHI_SECRET, YISHI_REDIS_URL, YISHI_BASE_URL.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 import socketio
 import uvicorn
-from pathlib import Path
-
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from meeting import admin, pages, web
-from meeting.headers import SecurityHeaders
 from meeting.demo import DEMO_CONFIG, DEMO_ID
+from meeting.headers import SecurityHeaders
 from meeting.record.routes import routes as record_routes
 from meeting.service import Service
 from meeting.settings import Settings
@@ -29,9 +29,11 @@ from meeting.store import Store
 from meeting.transport import MAX_MESSAGE_BYTES, attach
 
 
-def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
-    store = Store(settings.database_url)
-    manager = socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel) if settings.redis_url else None
+def create_app(settings: Settings, demo: bool = False, store: Store | None = None) -> socketio.ASGIApp:
+    """``store``: a Store to use instead of one on settings.database_url (tests)."""
+    store = store or Store(settings.database_url)
+    manager = (socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+               if settings.redis_url else None)
     sio = socketio.AsyncServer(
         async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
         ping_interval=10, ping_timeout=20,
@@ -46,7 +48,7 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         await service.start()
-        if demo and DEMO_ID not in service.meetings and store.meeting(DEMO_ID) is None:
+        if demo and DEMO_ID not in service.meetings and await asyncio.to_thread(store.meeting, DEMO_ID) is None:
             await service.create_meeting(DEMO_CONFIG, meeting_id=DEMO_ID)
         if demo:
             print_links(service, settings, DEMO_ID)
@@ -57,7 +59,8 @@ def create_app(settings: Settings, demo: bool = False) -> socketio.ASGIApp:
     static = StaticFiles(directory=Path(__file__).resolve().parent / "static")
     app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
                             *admin.routes(service, settings.admin_key, settings.base_url),
-                            *pages.routes(service, settings.base_url), *record_routes(service), Mount("/static", static, name="static")],
+                            *pages.routes(service, settings.base_url), *record_routes(service),
+                            Mount("/static", static, name="static")],
                     lifespan=lifespan)
     app.state.service = service
     return socketio.ASGIApp(sio, SecurityHeaders(app))

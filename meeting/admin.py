@@ -7,6 +7,7 @@ links and the join sheet.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from starlette.requests import Request
@@ -21,7 +22,8 @@ from .service import Service
 COOKIE = "yishi_admin"
 # Words accepted in the roster's second column (Chinese or English) and the options after it.
 CATEGORY_WORDS = {
-    "stakeholder": "stakeholder", "利益相关方": "stakeholder", "居民": "stakeholder", "居民代表": "stakeholder", "村民代表": "stakeholder",
+    "stakeholder": "stakeholder", "利益相关方": "stakeholder", "居民": "stakeholder", "居民代表": "stakeholder",
+    "村民代表": "stakeholder",
     "proposer": "proposer", "议题提出人": "proposer", "提出人": "proposer",
     "expert": "expert", "专家": "expert",
     "department": "department", "职能部门": "department", "部门": "department",
@@ -43,12 +45,12 @@ class FormError(Exception):
 
 
 def parse_roster(text: str) -> list[dict]:
-    people = []
+    people: list[dict[str, object]] = []
     for n, raw in enumerate(text.splitlines(), start=1):
         parts = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
         if not parts:
             continue
-        person = {"id": f"p{len(people) + 1}", "name": parts[0], "category": "stakeholder"}
+        person: dict[str, object] = {"id": f"p{len(people) + 1}", "name": parts[0], "category": "stakeholder"}
         for word in parts[1:]:
             key = word.lower()
             if key in CATEGORY_WORDS:
@@ -59,7 +61,8 @@ def parse_roster(text: str) -> list[dict]:
             elif word.replace("-", "").replace(" ", "").isdigit():
                 person["phone"] = word
             else:
-                raise FormError("Line {line} of the roster: “{word}” is not a category or an option", line=n, word=word[:40])
+                raise FormError("Line {line} of the roster: “{word}” is not a category or an option",
+                                line=n, word=word[:40])
         people.append(person)
     if not people:
         raise FormError("The roster is empty")
@@ -71,12 +74,12 @@ def config_from_form(form) -> dict:
         return str(form.get(name) or "").strip()
 
     items = [line.strip() for line in text("items").splitlines() if line.strip()]
-    config = {"title": text("title"), "items": items or None, "roster": parse_roster(text("roster"))}
+    config: dict[str, object] = {"title": text("title"), "items": items or None, "roster": parse_roster(text("roster"))}
     for key in ("description", "place", "scheduled_at", "moderator_name", "recorder_name", "video_url"):
         if text(key):
             config[key] = text(key)
     config["form"] = text("form") or "onsite"
-    params = {"ballot": text("ballot") or "named", "abstain_on_phones": form.get("abstain") == "on",
+    params: dict[str, object] = {"ballot": text("ballot") or "named", "abstain_on_phones": form.get("abstain") == "on",
               "quorum_check": form.get("quorum") == "on", "auto_end": form.get("auto_end") == "on"}
     for field, key, scale in (("speech_minutes", "speech_limit_ms", 60_000), ("speeches", "speeches_per_item", 1)):
         if text(field):
@@ -107,7 +110,7 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
     async def home(request: Request) -> Response:
         if not signed_in(request):
             return page(request, view="login")
-        meetings = service.store.meetings()
+        meetings = await asyncio.to_thread(service.store.meetings)
         return page(request, view="home", meetings=meetings, form={})
 
     async def login(request: Request) -> Response:
@@ -130,7 +133,8 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             error = FormError("{message}", message=exc.message_en if lang_of(request) == "en" else exc.message_zh)
         else:
             return RedirectResponse(f"/admin/meetings/{meeting_id}", status_code=303)
-        return page(request, 400, view="home", meetings=service.store.meetings(), form=dict(form), error=error)
+        meetings = await asyncio.to_thread(service.store.meetings)
+        return page(request, 400, view="home", meetings=meetings, form=dict(form), error=error)
 
     async def meeting(request: Request) -> Response:
         if not signed_in(request):

@@ -69,7 +69,8 @@ def diagnose(meeting_id: str, rows: list[dict], final_hash: str | None = None) -
         want = pos + 1
         seq = row.get("seq")
         if seq != want:
-            later = next((i for i in range(pos + 1, len(rows)) if isinstance(rows[i], dict) and rows[i].get("seq") == want), None)
+            later = next((i for i in range(pos + 1, len(rows))
+                          if isinstance(rows[i], dict) and rows[i].get("seq") == want), None)
             if later is not None:
                 moved = rows[later]
                 return Finding(False, "reordered", pos, want, moved.get("type"),

@@ -1,4 +1,4 @@
-"""The event log in the database (SQLModel): meetings, credentials, events.
+"""The event log in the database (SQLModel): meetings, credentials, events, the ballot box.
 
 SQLite by default (WAL, synchronous=NORMAL: a killed process loses no committed event);
 PostgreSQL through the same code when YISHI_DATABASE_URL says so. The unique (meeting_id, seq)
@@ -8,11 +8,12 @@ All calls are synchronous; the service runs them in a worker thread.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, create_engine
+from sqlmodel import Field, Session, SQLModel, col, create_engine
 
 from . import chain
 
@@ -62,6 +63,10 @@ class BallotBoxRow(SQLModel, table=True):
 BALLOT_CHOICES = ("yes", "no", "abstain")
 
 
+# One event to append: (type, payload, actor, at, command_id).
+Item = tuple[str, dict, str, int, str | None]
+
+
 class Conflict(Exception):
     """Another writer appended to this meeting first."""
 
@@ -105,8 +110,9 @@ class Store:
         self.engine.dispose()
 
     # ---- meetings and credentials ----
-    def create_meeting(self, meeting_id: str, title: str, created_at: int, credentials: list[tuple[str, str, str | None]],
-                       first_events: list[tuple[str, dict, str, int, str | None]]) -> list[StoredEvent]:
+    def create_meeting(self, meeting_id: str, title: str, created_at: int,
+                       credentials: list[tuple[str, str, str | None]],
+                       first_events: Sequence[Item]) -> list[StoredEvent]:
         """The meeting, its credentials and its first events, in one transaction."""
         stored, rows = self._rows(meeting_id, chain.GENESIS, 1, first_events)
         try:
@@ -127,62 +133,61 @@ class Store:
 
     def meetings(self, open_only: bool = False) -> list[MeetingRow]:
         with Session(self.engine) as s:
-            q = select(MeetingRow).order_by(MeetingRow.created_at)
+            q = select(MeetingRow).order_by(col(MeetingRow.created_at))
             if open_only:
-                q = q.where(MeetingRow.ended == False)  # noqa: E712
+                q = q.where(col(MeetingRow.ended).is_(False))
             return list(s.scalars(q))
-
-    def mark_ended(self, meeting_id: str) -> None:
-        with Session(self.engine) as s:
-            row = s.get(MeetingRow, meeting_id)
-            if row is not None:
-                row.ended = True
-                s.add(row)
-                s.commit()
 
     def credential(self, token_hash: str) -> CredentialRow | None:
         with Session(self.engine) as s:
             return s.get(CredentialRow, token_hash)
 
     # ---- events ----
-    def append(self, meeting_id: str, prev_hash: str, first_seq: int, items: list[tuple[str, dict, str, int, str | None]],
-               ballots: list[tuple[int, str]] = ()) -> list[StoredEvent]:
+    def append(self, meeting_id: str, prev_hash: str, first_seq: int, items: Sequence[Item],
+               ballots: Sequence[tuple[int, str]] = (), ended: bool = False) -> list[StoredEvent]:
         """Append (type, payload, actor, at, command_id) tuples as seq first_seq, first_seq+1, ...
-        in one transaction, chaining hashes from prev_hash, and add ``ballots`` ((vote_id,
-        choice) of anonymous ballots) to the ballot box in the same transaction. Raises Conflict
-        if a seq is taken."""
+        in one transaction, chaining hashes from prev_hash; in the same transaction, add
+        ``ballots`` ((vote_id, choice) of anonymous ballots) to the ballot box and, when
+        ``ended``, mark the meeting ended. Raises Conflict if a seq is taken."""
         stored, rows = self._rows(meeting_id, prev_hash, first_seq, items)
         try:
             with Session(self.engine) as s:
                 s.add_all(rows)
                 self._count_ballots(s, meeting_id, ballots)
+                if ended:
+                    s.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id).values(ended=True))
                 s.commit()
         except IntegrityError as exc:
             raise Conflict(meeting_id) from exc
         return stored
 
     @staticmethod
-    def _count_ballots(s: Session, meeting_id: str, ballots) -> None:
-        """Add ballots to the counters. Every choice's counter of a vote is written in each such
-        transaction (adding 0 to the others), so no row's version or write time tells which
-        choice the transaction's voters chose."""
+    def _count_ballots(s: Session, meeting_id: str, ballots: Sequence[tuple[int, str]]) -> None:
+        """Add ballots to the counters. Every choice's counter of a vote is rewritten in each such
+        transaction (``count = count + 0`` for the choices nobody chose: a real UPDATE, not left
+        out), so no row's version or write time tells which choice the transaction's voters
+        chose (docs/security.md says what this does not hide)."""
         by_vote: dict[int, dict[str, int]] = {}
         for vote_id, choice in ballots:
-            counts = by_vote.setdefault(vote_id, dict.fromkeys(BALLOT_CHOICES, 0))
-            counts[choice] += 1
+            if choice not in BALLOT_CHOICES:
+                raise ValueError(f"not a ballot choice: {choice!r}")
+            by_vote.setdefault(vote_id, dict.fromkeys(BALLOT_CHOICES, 0))[choice] += 1
         for vote_id, counts in sorted(by_vote.items()):
-            for choice, n in counts.items():
-                row = s.get(BallotBoxRow, (meeting_id, vote_id, choice))
-                if row is None:
-                    row = BallotBoxRow(meeting_id=meeting_id, vote_id=vote_id, choice=choice, count=0)
-                row.count += n
-                s.add(row)
+            here = (col(BallotBoxRow.meeting_id) == meeting_id) & (col(BallotBoxRow.vote_id) == vote_id)
+            if s.scalar(select(func.count()).select_from(BallotBoxRow).where(here)) == 0:
+                s.add_all([BallotBoxRow(meeting_id=meeting_id, vote_id=vote_id, choice=c, count=counts[c])
+                           for c in BALLOT_CHOICES])
+                s.flush()
+                continue
+            for choice in BALLOT_CHOICES:
+                s.execute(update(BallotBoxRow).where(here & (col(BallotBoxRow.choice) == choice))
+                          .values(count=col(BallotBoxRow.count) + counts[choice]))
 
     def ballot_box(self, meeting_id: str) -> dict[int, dict[str, int]]:
         """vote_id -> choice -> count of a meeting's anonymous ballots."""
         with Session(self.engine) as s:
             out: dict[int, dict[str, int]] = {}
-            for r in s.scalars(select(BallotBoxRow).where(BallotBoxRow.meeting_id == meeting_id)):
+            for r in s.scalars(select(BallotBoxRow).where(col(BallotBoxRow.meeting_id) == meeting_id)):
                 if r.count:
                     out.setdefault(r.vote_id, {})[r.choice] = r.count
             return out
@@ -201,7 +206,8 @@ class Store:
 
     def events(self, meeting_id: str, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
         with Session(self.engine) as s:
-            q = select(EventRow).where(EventRow.meeting_id == meeting_id, EventRow.seq > after_seq).order_by(EventRow.seq)
+            q = (select(EventRow).where(col(EventRow.meeting_id) == meeting_id, col(EventRow.seq) > after_seq)
+                 .order_by(col(EventRow.seq)))
             if limit is not None:
                 q = q.limit(limit)
             return [
@@ -211,4 +217,4 @@ class Store:
 
     def last_seq(self, meeting_id: str) -> int:
         with Session(self.engine) as s:
-            return s.scalar(select(func.max(EventRow.seq)).where(EventRow.meeting_id == meeting_id)) or 0
+            return s.scalar(select(func.max(EventRow.seq)).where(col(EventRow.meeting_id) == meeting_id)) or 0

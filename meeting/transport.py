@@ -1,9 +1,10 @@
 """Socket.IO handlers: authenticate, validate, call one service function, ack.
 
 Connect with ``auth={"token": ...}`` (optionally ``"meeting"``: it must be the token's meeting).
-A connection joins its meeting's audience room and its person's room, then receives
-``snapshot``. Client → server: ``command`` {id, name, args} and ``sync`` and ``audit``, each
-answered through the ack with ``{"ok": true, ...}`` or ``{"ok": false, "error": {...}}``.
+A connection joins its meeting's audience room and its person's room (a function without a
+person: its role's room), then receives ``snapshot``. Client → server: ``command`` {id, name,
+args} and ``sync`` and ``audit``, each answered through the ack with ``{"ok": true, ...}`` or
+``{"ok": false, "error": {...}}``.
 Anything else is answered with the error ``unknown_event``. See docs/protocol.md.
 """
 from __future__ import annotations
@@ -14,9 +15,10 @@ import time
 
 import socketio
 
+from .projections import audience
+from .publish import person_room, role_room, room
 from .rules import Actor, DomainError, Role
-from .service import Service, room
-from .views import audience
+from .service import Service
 
 log = logging.getLogger("yishi.transport")
 
@@ -72,8 +74,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
         # Join first, snapshot second: a delta that races the snapshot is either already in it
         # (the client drops it by version) or arrives after it.
         await sio.enter_room(sid, room(meeting_id, audience(role)))
-        if person:
-            await sio.enter_room(sid, room(meeting_id, f"p:{person}"))
+        # ``me`` goes to the person's room, or for a function without a person to the role's.
+        await sio.enter_room(sid, person_room(meeting_id, person) if person else role_room(meeting_id, str(role)))
         # The snapshot goes out once the connection is established (after this handler returns
         # and the CONNECT packet is queued), so a client never gets it on a namespace it has not
         # joined yet.

@@ -1,6 +1,9 @@
-"""HTTP routes: health, the admin API (create meetings, list join links), join pages."""
+"""HTTP routes: health, the admin API (create meetings, list join links), join pages.
+
+No handler calls the database directly: it goes through a worker thread or the service."""
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 
@@ -45,12 +48,13 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             meeting_id, _ = await service.create_meeting(config)
         except DomainError as exc:
             return error_response(exc)
-        return JSONResponse({"ok": True, "id": meeting_id, "links": links(service, base_url, meeting_id)}, status_code=201)
+        return JSONResponse({"ok": True, "id": meeting_id, "links": links(service, base_url, meeting_id)},
+                            status_code=201)
 
     async def listing(request: Request):
         if not admin(request):
             return error_response(DomainError("unauthenticated"), 401)
-        rows = service.store.meetings()
+        rows = await asyncio.to_thread(service.store.meetings)
         return JSONResponse({"ok": True, "meetings": [{"id": r.id, "title": r.title, "created_at": r.created_at,
                                                        "ended": r.ended} for r in rows]})
 

@@ -72,9 +72,14 @@ async def test_a_vote_resent_with_the_same_id_is_a_duplicate_not_a_second_vote(r
     first_and_retry(first, retry)  # not already_voted: the phone is told its vote went in
     assert [e["type"] for e in await trail(sup, "vote-1")] == ["vote_cast"]
     await mod.wait_for(lambda: mod.version >= first["version"])
-    assert mod.view["vote"]["counts"] == {"yes": 1, "no": 0, "abstain": 0}
+    # No per-choice counts before the close (for anyone): one ballot counted, and (named ballot) whose.
+    assert mod.view["vote"]["phone_ballots"] == 1 and mod.view["vote"]["voted"] == ["s1"]
     other = await s1.command("cast_vote", command_id="vote-2", choice="no")
     assert other["error"]["code"] == "already_voted"
+    # The close counts the one yes, once.
+    await mod.do("close_vote")
+    result = mod.view["votes"][-1]["result"]
+    assert (result["yes"], result["no"], result["abstain"]) == (1, 0, 0), result
 
 
 async def test_copies_of_one_command_arriving_together_are_applied_once(rooms, srv):

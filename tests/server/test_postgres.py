@@ -67,8 +67,12 @@ def test_a_meeting_its_credentials_and_events_round_trip_through_postgres(store)
     assert (cred.meeting_id, cred.role, cred.person_id) == (mid, "participant", "s1")
     assert store.credential("z" * 64) is None
     assert mid in [m.id for m in store.meetings(open_only=True)]
-    store.mark_ended(mid)
-    assert store.meeting(mid).ended is True
+    # "Ended" is written in the same transaction as the events: a conflicting append marks nothing.
+    with pytest.raises(Conflict):
+        store.append(mid, rows[-1].hash, 3, [("meeting_ended", {}, "moderator", 1_750_000_003_000, None)], ended=True)
+    assert store.meeting(mid).ended is False and store.last_seq(mid) == 3
+    store.append(mid, rows[-1].hash, 4, [("meeting_ended", {}, "moderator", 1_750_000_003_000, None)], ended=True)
+    assert store.meeting(mid).ended is True and store.last_seq(mid) == 4
     assert mid not in [m.id for m in store.meetings(open_only=True)]
 
 

@@ -349,12 +349,14 @@ async def test_votes_stand_once_cast_and_nobody_votes_after_the_close(rooms, srv
     await s1.wait_for(lambda: s1.me["vote"]["voted"])
     ack = await refused_without_change(room, "already_voted", lambda: s1.command("cast_vote", choice="no"))
     assert ack["error"]["message_zh"] == "您已投票，票决一经投出不能更改"
-    assert mod.view["vote"]["choices"] == {"s1": "yes"}
+    # Choices are not shown before the close (for anyone): one ballot, s1's.
+    assert mod.view["vote"]["phone_ballots"] == 1 and mod.view["vote"]["voted"] == ["s1"]
     await mod.do("close_vote")
     await refused_without_change(room, "no_vote_open", lambda: s2.command("cast_vote", choice="yes"))
     await mod.wait_for(lambda: mod.view["vote"] is None)
     result = mod.view["votes"][-1]["result"]
     assert (result["yes"], result["no"], result["base"]) == (1, 0, 7)
+    assert mod.view["votes"][-1]["choices"] == {"s1": "yes"}  # named ballot: the first choice stood
     assert_up(srv)
 
 

@@ -1,0 +1,283 @@
+"""The meetings in memory and their command queues (group commit).
+
+``LiveMeeting.state`` is always the **committed** state: the fold of what is in the database.
+Everything that reads a meeting (snapshots, ``sync``, the htmx fragments, the record routes)
+reads it, at any time, without a lock. A batch of commands is decided and evolved on a working
+copy; the copy becomes ``live.state`` only once the batch's transaction has committed, so a
+commit that fails leaves nothing behind that anyone could have seen.
+
+The working copy shares what never changes after the meeting's creation (the roster and the
+config, frozen records) and copies the rest (``working_copy``; its cost at 2,000 people is in
+docs/performance.md). It is made only when a batch produces events: a batch of refusals and
+duplicates copies nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import enum
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import chain
+from .rules import Actor, Command, DomainError, MeetingState, decide, evolve, from_dict, parse_command, replay
+from .rules.events import Event, MeetingEnded
+from .store import Conflict, Store, StoredEvent
+
+log = logging.getLogger("yishi.live")
+
+REMEMBERED_COMMANDS = 50_000
+MAX_BATCH = 500
+CONFLICT_RETRIES = 2
+
+# (live meeting, the committed state before the batch, the rows just committed)
+OnCommit = Callable[["LiveMeeting", MeetingState, list[StoredEvent]], Awaitable[None]]
+
+
+def actor_key(actor: Actor) -> str:
+    return str(actor.role) if actor.person is None else f"{actor.role}:{actor.person}"
+
+
+def event_payload(e: Event) -> dict:
+    d = e.to_dict()
+    d.pop("type")
+    d.pop("at")
+    return d
+
+
+def to_event(row: StoredEvent) -> Event:
+    return from_dict({**row.payload, "type": row.type, "at": row.at})
+
+
+# ---- the working copy -----------------------------------------------------------------------
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+_ATOMIC = (str, int, float, bool, bytes, enum.Enum)
+# Fields set once by meeting_created and never changed after: shared, not copied.
+SHARED_FIELDS = ("config", "roster")
+
+
+def _copy(x: Any) -> Any:
+    """A copy of a piece of the state deep enough that evolving the copy never touches the
+    original: lists, dicts, tuples and mutable dataclasses are copied; strings, numbers, enums
+    and frozen dataclasses (records the engine replaces, never changes) are shared."""
+    t = type(x)
+    if t in _SCALARS:
+        return x
+    if t is list:
+        return [v if type(v) in _SCALARS else _copy(v) for v in x]
+    if t is dict:
+        return {k: v if type(v) in _SCALARS else _copy(v) for k, v in x.items()}
+    if isinstance(x, _ATOMIC):
+        return x
+    if t is tuple:
+        return tuple(_copy(v) for v in x)
+    params = getattr(t, "__dataclass_params__", None)
+    if params is not None:
+        if params.frozen:
+            return x
+        new = copy.copy(x)
+        for f in dataclasses.fields(x):
+            object.__setattr__(new, f.name, _copy(getattr(x, f.name)))
+        return new
+    return copy.deepcopy(x)
+
+
+def working_copy(state: MeetingState) -> MeetingState:
+    """A state to decide and evolve a batch on, leaving ``state`` as it is."""
+    new = copy.copy(state)
+    shared = SHARED_FIELDS if state.version > 0 else ()  # before meeting_created they are still to fill
+    for f in dataclasses.fields(state):
+        if f.name not in shared:
+            setattr(new, f.name, _copy(getattr(state, f.name)))
+    return new
+
+
+# ---- a meeting in memory --------------------------------------------------------------------
+@dataclass
+class Pending:
+    actor: Actor
+    command: Command
+    command_id: str | None
+    future: asyncio.Future
+
+
+class LiveMeeting:
+    def __init__(self, meeting_id: str, state: MeetingState, last_hash: str) -> None:
+        self.id = meeting_id
+        self.state = state  # committed: replaced whole after each commit, never changed in place
+        self.last_hash = last_hash
+        self.done: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self.pending: list[Pending] = []
+        self.gate = asyncio.Lock()  # a batch, or catching up with other writers: one at a time
+        self.worker: asyncio.Task | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.published: Any = None  # the publisher's memory of what it last sent (meeting.publish)
+
+    def remember(self, key: tuple[str, str], ack: dict) -> None:
+        self.done[key] = ack
+        while len(self.done) > REMEMBERED_COMMANDS:
+            self.done.popitem(last=False)
+
+
+class Meetings:
+    """The cache of live meetings, rebuilt from the log on demand, and their command queues.
+
+    ``shared``: other server processes write to the same database (several workers behind
+    Redis); then every read and every batch first catches up with the log."""
+
+    def __init__(self, store: Store, clock: Callable[[], int], on_commit: OnCommit, shared: bool = False) -> None:
+        self.store = store
+        self.clock = clock
+        self.on_commit = on_commit
+        self.shared = shared
+        self.live: dict[str, LiveMeeting] = {}
+        self.loading: dict[str, asyncio.Future[LiveMeeting]] = {}
+
+    # ---- the cache ----
+    async def load(self, meeting_id: str) -> LiveMeeting:
+        live = await self.build(meeting_id)
+        self.live[meeting_id] = live
+        return live
+
+    async def build(self, meeting_id: str) -> LiveMeeting:
+        """A meeting rebuilt from its log and its ballot box (not yet registered)."""
+        rows, box = await asyncio.to_thread(self._read, meeting_id)
+        # The anonymous ballots' choices are in the ballot box, not in the log.
+        state = replay((to_event(r) for r in rows), box)
+        live = LiveMeeting(meeting_id, state, rows[-1].hash if rows else chain.GENESIS)
+        for r in rows:
+            if r.command_id:
+                live.remember((r.actor, r.command_id), {"ok": True, "version": r.seq})
+        return live
+
+    def _read(self, meeting_id: str) -> tuple[list[StoredEvent], dict[int, dict[str, int]]]:
+        return self.store.events(meeting_id), self.store.ballot_box(meeting_id)
+
+    async def get(self, meeting_id: str) -> LiveMeeting:
+        live = self.live.get(meeting_id)
+        if live is None:
+            # One load per meeting, however many ask for it at once.
+            task = self.loading.get(meeting_id)
+            if task is None:
+                task = self.loading[meeting_id] = asyncio.ensure_future(self._first_load(meeting_id))
+                task.add_done_callback(lambda _: self.loading.pop(meeting_id, None))
+            live = await asyncio.shield(task)
+        elif self.shared:
+            async with live.gate:
+                await self.catch_up(live)
+        return live
+
+    async def _first_load(self, meeting_id: str) -> LiveMeeting:
+        if await asyncio.to_thread(self.store.meeting, meeting_id) is None:
+            raise DomainError("meeting_not_found")
+        return self.live.get(meeting_id) or await self.load(meeting_id)
+
+    async def catch_up(self, live: LiveMeeting) -> None:
+        """With other writers, take in what they appended. Called under ``live.gate``."""
+        if await asyncio.to_thread(self.store.last_seq, live.id) > live.state.version:
+            await self.reload(live)
+
+    async def reload(self, live: LiveMeeting) -> None:
+        """Rebuild the meeting from its log (after another writer's append, or a failed commit)."""
+        fresh = await self.build(live.id)
+        live.state, live.last_hash, live.done = fresh.state, fresh.last_hash, fresh.done
+
+    # ---- the command queue ----
+    async def execute(self, meeting_id: str, actor: Actor, name: object, args: object,
+                      command_id: str | None = None) -> dict:
+        """Run one command. Returns the ack ({ok, version}) once its events are committed;
+        raises DomainError on refusal.
+
+        Commands that arrive while a batch is being committed wait in the meeting's queue and
+        go together into the next batch: decided one by one in arrival order, committed in one
+        transaction, published as one delta (group commit, see docs/performance.md)."""
+        live = await self.get(meeting_id)
+        cmd = parse_command(name, args)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        live.pending.append(Pending(actor, cmd, command_id, future))
+        if live.worker is None or live.worker.done():
+            live.worker = loop.create_task(self._drain(live))
+        return await future
+
+    async def _drain(self, live: LiveMeeting) -> None:
+        while live.pending:
+            batch, live.pending = live.pending[:MAX_BATCH], live.pending[MAX_BATCH:]
+            try:
+                async with live.gate:
+                    await self._run_batch(live, batch)
+            except Exception:
+                log.exception("batch failed in meeting %s", live.id)
+                # live.state is still the committed state. Reload anyway: the commit may have
+                # gone through before the error (a connection lost after COMMIT).
+                try:
+                    async with live.gate:
+                        await self.reload(live)
+                except Exception:
+                    log.exception("meeting %s could not be reloaded; the next batch will catch up", live.id)
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(DomainError("internal_error"))
+
+    async def _run_batch(self, live: LiveMeeting, batch: list[Pending], attempt: int = 0) -> None:
+        if self.shared:
+            await self.catch_up(live)
+        committed = live.state
+        from_version = committed.version
+        state, work = committed, None  # decide reads; the first command with events makes the copy
+        items: list[tuple[str, dict, str, int, str | None]] = []
+        ballots: list[tuple[int, str]] = []
+        results: list[tuple[Pending, dict | DomainError]] = []
+        remembered: dict[tuple[str, str], dict] = {}
+        ended = False
+        for p in batch:
+            key = (actor_key(p.actor), p.command_id) if p.command_id else None
+            if key and (key in live.done or key in remembered):
+                results.append((p, {**(live.done.get(key) or remembered[key]), "duplicate": True}))
+                continue
+            try:
+                events = decide(state, p.command, p.actor, self.clock())
+            except DomainError as exc:
+                results.append((p, exc))
+                continue
+            if events and work is None:
+                state = work = working_copy(committed)
+            # Evolve the working copy now so the next command of the batch is decided on the
+            # state it will meet; live.state stays the committed one until the commit.
+            for e in events:
+                evolve(state, e)
+                if e.secret:  # an anonymous ballot's choice: into the ballot box, not the log
+                    ballots.append((e.vote_id, e.choice))  # type: ignore[attr-defined]
+                    continue
+                items.append((e.type, event_payload(e), actor_key(p.actor), e.at, p.command_id))
+                ended = ended or isinstance(e, MeetingEnded)
+            ack = {"ok": True, "version": state.version}
+            if key and events:
+                remembered[key] = ack
+            results.append((p, ack))
+        if items and work is not None:
+            try:
+                stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1, items,
+                                                 ballots, ended)
+            except Conflict:
+                # Another process appended first: catch up from the log and decide the batch again.
+                await self.reload(live)
+                if attempt >= CONFLICT_RETRIES:
+                    raise
+                return await self._run_batch(live, batch, attempt + 1)
+            # Committed. The swap is synchronous: a reader sees the state before or after it.
+            live.state, live.last_hash = work, stored[-1].hash
+            for key, ack in remembered.items():
+                live.remember(key, ack)
+            await self.on_commit(live, committed, stored)
+        for p, result in results:
+            if p.future.done():
+                continue
+            if isinstance(result, DomainError):
+                p.future.set_exception(result)
+            else:
+                p.future.set_result(result)

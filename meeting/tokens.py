@@ -1,0 +1,51 @@
+"""Credentials: one token per (meeting, role, person), derived from the server secret.
+
+A token is ``base64url(HMAC-SHA256(secret, "meeting|role|person"))[:24]``: the server can print
+it again at any time (join sheets, admin pages) without storing it. The database keeps only its
+SHA-256 (``credential.token_hash``), which names the meeting, role and person it stands for;
+``authenticate`` checks both (a stolen database gives no working token).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+
+from .rules import MeetingState, Role
+from .store import Store
+
+STAFF_FUNCTIONS = (Role.MODERATOR, Role.RECORDER, Role.PROJECTOR)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Tokens:
+    def __init__(self, secret: bytes, store: Store) -> None:
+        self.secret = secret
+        self.store = store
+
+    def token(self, meeting_id: str, role: Role, person: str | None = None) -> str:
+        msg = f"{meeting_id}|{role}|{person or ''}".encode()
+        return base64.urlsafe_b64encode(hmac.new(self.secret, msg, hashlib.sha256).digest()).decode()[:24]
+
+    def credentials(self, meeting_id: str, state: MeetingState) -> list[dict]:
+        """Every credential of a meeting: the staff functions, the projector, each person."""
+        out: list[dict] = [{"role": str(r), "person": None, "name": None, "token": self.token(meeting_id, r)}
+                           for r in STAFF_FUNCTIONS]
+        for pid, p in state.roster.items():
+            role = Role.SUPERVISOR if str(p.category) == "supervisor" else Role.PARTICIPANT
+            out.append({"role": str(role), "person": pid, "name": p.name, "category": str(p.category),
+                        "token": self.token(meeting_id, role, pid)})
+        return out
+
+    async def authenticate(self, token: object) -> tuple[str, Role, str | None] | None:
+        """(meeting id, role, person) of a valid token, else None."""
+        if not isinstance(token, str) or not (8 <= len(token) <= 64):
+            return None
+        row = await asyncio.to_thread(self.store.credential, token_hash(token))
+        if row is None or not hmac.compare_digest(self.token(row.meeting_id, Role(row.role), row.person_id), token):
+            return None
+        return row.meeting_id, Role(row.role), row.person_id
