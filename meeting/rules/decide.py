@@ -112,7 +112,7 @@ def _sign_in(state: MeetingState, cmd: c.SignIn, actor: Actor, now: int) -> list
             raise DomainError("bad_channel")
         channel = "recorder"
     if pid in state.signed_in:
-        raise DomainError("already_signed_in", person=name(state, pid))
+        raise DomainError("already_signed_in", person=name(state, pid), person_id=pid)
     return [ev.SignedIn(at=now, person=pid, channel=channel, by=str(actor.role))]
 
 
@@ -120,7 +120,7 @@ def _sign_in(state: MeetingState, cmd: c.SignIn, actor: Actor, now: int) -> list
 def _sign_out(state: MeetingState, cmd: c.SignOut, actor: Actor, now: int) -> list[ev.Event]:
     pid = person_of(state, cmd.person)
     if pid not in state.signed_in:
-        raise DomainError("not_signed_in", person=name(state, pid))
+        raise DomainError("not_signed_in", person=name(state, pid), person_id=pid)
     if state.speech is not None and state.speech.person == pid:
         raise DomainError("speech_in_progress")
     return [ev.SignedOut(at=now, person=pid, by=str(actor.role))]
@@ -203,7 +203,7 @@ def _cast_vote(state: MeetingState, cmd: c.CastVote, actor: Actor, now: int) -> 
     if pid not in vote.base:
         raise DomainError("not_voter")
     if pid not in state.signed_in:  # §4: only voters who are signed in (someone may leave mid-vote)
-        raise DomainError("not_signed_in", person=name(state, pid))
+        raise DomainError("not_signed_in", person=name(state, pid), person_id=pid)
     if vote.has_voted(pid):
         raise DomainError("already_voted")
     choice = cmd.choice
@@ -247,7 +247,7 @@ def _start_explanation(state: MeetingState, cmd: c.StartExplanation, actor: Acto
     if proposer is None:
         raise DomainError("not_proposer")
     if proposer not in state.signed_in:
-        raise DomainError("not_signed_in", person=name(state, proposer))
+        raise DomainError("not_signed_in", person=name(state, proposer), person_id=proposer)
     return [_floor(state, now, proposer, "explanation", None, None, None)]
 
 
@@ -283,7 +283,7 @@ def _raise_hand(state: MeetingState, cmd: c.RaiseHand, actor: Actor, now: int) -
     if not state.roster[pid].may_queue:
         raise DomainError("not_in_queue_category")
     if pid not in state.signed_in:
-        raise DomainError("not_signed_in", person=name(state, pid))
+        raise DomainError("not_signed_in", person=name(state, pid), person_id=pid)
     if state.speech is not None and state.speech.person == pid:
         raise DomainError("is_speaking")
     if pid in state.hands:
@@ -297,7 +297,7 @@ def _raise_hand(state: MeetingState, cmd: c.RaiseHand, actor: Actor, now: int) -
 def _lower_hand(state: MeetingState, cmd: c.LowerHand, actor: Actor, now: int) -> list[ev.Event]:
     pid = self_or_named(state, cmd.person, actor)
     if pid not in state.hands:
-        raise DomainError("no_hand", person=name(state, pid))
+        raise DomainError("no_hand", person=name(state, pid), person_id=pid)
     return [ev.HandLowered(at=now, person=pid, by=str(actor.role))]
 
 
@@ -308,14 +308,14 @@ def _give_floor(state: MeetingState, cmd: c.GiveFloor, actor: Actor, now: int) -
     pid = person_of(state, cmd.person)
     hand = state.hands.get(pid)
     if hand is None:
-        raise DomainError("no_hand", person=name(state, pid))
+        raise DomainError("no_hand", person=name(state, pid), person_id=pid)
     rec = recommend(state)  # there is one: pid's hand is up
     recommended = rec.person if rec is not None else None
     reason = None
     if recommended != pid:
         reason = (cmd.reason or "").strip()
         if not reason:
-            raise DomainError("reason_required", recommended=name(state, recommended))
+            raise DomainError("reason_required", recommended=name(state, recommended), recommended_id=recommended)
     return [_floor(state, now, pid, "debate", hand.stance, recommended, reason)]
 
 
@@ -327,7 +327,7 @@ def _give_expert_floor(state: MeetingState, cmd: c.GiveExpertFloor, actor: Actor
     if state.roster[pid].category not in ANSWERING_CATEGORIES:
         raise DomainError("not_expert")
     if pid not in state.signed_in:
-        raise DomainError("not_signed_in", person=name(state, pid))
+        raise DomainError("not_signed_in", person=name(state, pid), person_id=pid)
     return [_floor(state, now, pid, "expert", None, None, None)]
 
 

@@ -280,3 +280,15 @@ def test_refused_commands_change_nothing_in_the_middle_of_a_vote(name):
         else:
             before = room.state.to_dict()
     assert room.replayed().to_dict() == room.state.to_dict()
+
+
+def test_a_refusal_names_a_person_by_id_as_well_as_by_name():
+    room = Room(config(3))
+    room.do(person("s1"), "sign_in")
+    err = room.refused("already_signed_in", MOD, "sign_in", person="s1")
+    assert err.to_dict()["details"] == {"person": "居民1", "person_id": "s1"}
+    room = debate_room()
+    room.do(person("s1"), "raise_hand", stance="for")
+    room.do(person("s2"), "raise_hand", stance="against")
+    err = room.refused("reason_required", MOD, "give_floor", person="s2")
+    assert err.to_dict()["details"] == {"recommended": room.state.roster["s1"].name, "recommended_id": "s1"}
