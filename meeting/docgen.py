@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 import re
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from .rules.commands import SPECS, Field
 from .rules.errors import MESSAGES
 from .rules.events import EVENT_TYPES
+from .rules.params import FIXED_AT_SETUP, PARAM_DOCS, RulesParams
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
@@ -56,7 +58,18 @@ def errors_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"commands": commands_table, "events": events_table, "errors": errors_table}
+def params_table() -> str:
+    rows = ["| parameter | default | values | meaning | `amend_rules` may change it |", "|---|---|---|---|---|"]
+    defaults = RulesParams().to_dict()
+    for f in dataclasses.fields(RulesParams):
+        meaning, values = PARAM_DOCS[f.name]
+        default = json.dumps(defaults[f.name])  # type: ignore[literal-required]
+        amendable = "no: fixed at set-up" if f.name in FIXED_AT_SETUP else "yes"
+        rows.append(f"| `{f.name}` | `{default}` | {values} | {meaning} | {amendable} |")
+    return "\n".join(rows)
+
+
+TABLES = {"commands": commands_table, "events": events_table, "errors": errors_table, "params": params_table}
 
 
 def render(text: str) -> str:

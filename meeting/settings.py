@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ class Settings:
     base_url: str
 
     @classmethod
-    def from_env(cls, env: dict | None = None, host: str = "127.0.0.1", port: int = 8000) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 8000) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("YISHI_DATA", "yishi-data")).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from .commands import Actor, Command
 from .config import normalize_config
 from .errors import DomainError
 from .floor import recommend
-from .params import RulesParams
+from .params import FIXED_AT_SETUP, RulesParams
 from .roster import ANSWERING_CATEGORIES, Role
 from .shapes import OutcomeDetails
 from .state import MeetingState, Phase, Speech, Vote
@@ -140,8 +140,9 @@ def _amend_rules(state: MeetingState, cmd: c.AmendRules, actor: Actor, now: int)
     if state.rules_adopted:
         raise DomainError("rules_already_adopted")
     new = RulesParams.from_dict(cmd.params, base=state.params)
-    if new.adoption_threshold != state.params.adoption_threshold:
-        raise DomainError("bad_rules", reason="the adoption threshold is fixed when the meeting is set up")
+    for key in sorted(FIXED_AT_SETUP):
+        if getattr(new, key) != getattr(state.params, key):
+            raise DomainError("bad_rules", reason=f"{key} is fixed when the meeting is set up")
     return [ev.RulesAmended(at=now, params=new.to_dict())]
 
 

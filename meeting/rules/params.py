@@ -68,6 +68,14 @@ def _is_int(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+# Limits of the parameters (RulesParams.check enforces them; docs/protocol.md's table is made from
+# them and PARAM_DOCS by meeting.docgen).
+SPEECH_LIMIT_MS = (10_000, 3_600_000)
+SPEECHES_PER_ITEM = (1, 20)
+BALLOTS = ("named", "anonymous")
+# Fixed when the meeting is set up: amend_rules may change every other parameter.
+FIXED_AT_SETUP = frozenset({"adoption_threshold"})
+
 TWO_THIRDS = Threshold(2, 3, True)
 HALF = Threshold(1, 2, True)
 ONE_THIRD = Threshold(1, 3, True)
@@ -135,13 +143,34 @@ class RulesParams:
         return params
 
     def check(self) -> None:
-        if not (10_000 <= self.speech_limit_ms <= 3_600_000):
-            raise DomainError("bad_rules", reason="speech_limit_ms must be 10 s to 60 min")
+        lo, hi = SPEECH_LIMIT_MS
+        if not (lo <= self.speech_limit_ms <= hi):
+            raise DomainError("bad_rules", reason=f"speech_limit_ms must be {lo // 1000} s to {hi // 60_000} min")
         if not (0 <= self.warning_ms < self.speech_limit_ms):
             raise DomainError("bad_rules", reason="warning_ms must be below the speech limit")
-        if not (1 <= self.speeches_per_item <= 20):
-            raise DomainError("bad_rules", reason="speeches_per_item must be 1 to 20")
-        if self.ballot not in ("named", "anonymous"):
+        lo, hi = SPEECHES_PER_ITEM
+        if not (lo <= self.speeches_per_item <= hi):
+            raise DomainError("bad_rules", reason=f"speeches_per_item must be {lo} to {hi}")
+        if self.ballot not in BALLOTS:
             raise DomainError("bad_rules", reason="ballot must be named or anonymous")
         if not self.substantive_threshold.at_least_as_strict_as(HALF):
             raise DomainError("bad_rules", reason="the substantive threshold may be raised, never set below 1/2")
+
+
+# What each parameter means and which values it takes (docs/protocol.md, generated).
+PARAM_DOCS: dict[str, tuple[str, str]] = {
+    "speech_limit_ms": ("time per debate speech, ms",
+                        f"{SPEECH_LIMIT_MS[0]}..{SPEECH_LIMIT_MS[1]} (10 s to 60 min)"),
+    "warning_ms": ("warning this long before the limit (0: none)", "0 ≤ warning_ms < speech_limit_ms"),
+    "speeches_per_item": ("speeches per person per item", f"{SPEECHES_PER_ITEM[0]}..{SPEECHES_PER_ITEM[1]}"),
+    "auto_end": ("end a speech automatically at the limit (else it shows as overrun)", "true \\| false"),
+    "adoption_threshold": ("the vote that adopts the rules of procedure",
+                           "[num, den, inclusive], 0 < num ≤ den ≤ 1000"),
+    "substantive_threshold": ("an item's vote passes at", "[num, den, inclusive], never below 1/2"),
+    "terminate_below": ("an item that failed with yes below this is terminated (b), else re-consulted (c)",
+                        "[num, den, inclusive]"),
+    "quorum_check": ("refuse to open a vote below the quorum", "true \\| false"),
+    "quorum": ("signed-in share of the registered voting stakeholders", "[num, den, inclusive]"),
+    "abstain_on_phones": ("phones offer abstain", "true \\| false"),
+    "ballot": ("named (记名) or anonymous (无记名) phone ballots", " \\| ".join(BALLOTS)),
+}
