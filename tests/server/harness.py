@@ -32,7 +32,7 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir / "server.log"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--port", str(self.port)],
@@ -64,17 +64,19 @@ class ServerProcess:
                 self.kill()
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None and httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        return (self.proc is not None and self.proc.poll() is None
+                and httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
     def create_meeting(self, config: dict) -> tuple[str, dict]:
         """Create a meeting; returns its id and tokens keyed 'moderator', 'recorder', 'projector' or person id."""
-        r = httpx.post(f"{self.url}/api/meetings", json=config, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10)
+        r = httpx.post(f"{self.url}/api/meetings", json=config,
+                       headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10)
         assert r.status_code == 201, r.text
         body = r.json()
-        return body["id"], {(l["person"] or l["role"]): l["token"] for l in body["links"]}
+        return body["id"], {(link["person"] or link["role"]): link["token"] for link in body["links"]}
 
 
 def roster() -> list[dict]:

@@ -14,6 +14,7 @@ from meeting.client import LiveClient
 from tests.server.harness import ServerProcess
 from tests.server.rooms import to_debate
 
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     server = ServerProcess(tmp_path_factory.mktemp("idempotency")).start()
@@ -52,7 +53,8 @@ async def test_a_raised_hand_resent_with_the_same_id_is_applied_once(rooms, srv)
     first_and_retry(first, retry)
     assert retry["version"] == version == await version_of(mod)
     events = await trail(sup, "hand-1")
-    assert [(e["type"], e["actor"], e["payload"]["stance"]) for e in events] == [("hand_raised", "participant:s1", "for")]
+    assert [(e["type"], e["actor"], e["payload"]["stance"]) for e in events] == [
+        ("hand_raised", "participant:s1", "for")]
     await s1.wait_for(lambda: s1.version == version)
     assert s1.me["hand"] == {"stance": "for", "position": 1}
     # a genuinely new command (new id) is judged on its own: the hand is already up

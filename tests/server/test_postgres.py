@@ -39,7 +39,8 @@ def new_id() -> str:
 
 
 def first_event(at: int) -> tuple:
-    return ("meeting_created", {"config": {"title": "3号楼加装电梯", "items": [{"title": "是否加装电梯"}]}}, "admin", at, None)
+    return ("meeting_created", {"config": {"title": "3号楼加装电梯", "items": [{"title": "是否加装电梯"}]}},
+            "admin", at, None)
 
 
 # ---- the store ------------------------------------------------------------------------------
@@ -49,7 +50,8 @@ def test_a_meeting_its_credentials_and_events_round_trip_through_postgres(store)
                                    [("h" * 64, "moderator", None), ("k" * 64, "participant", "s1")],
                                    [first_event(1_750_000_000_000)])
     appended = store.append(mid, created[-1].hash, 2, [
-        ("signed_in", {"person": "s1", "channel": "room", "by": "participant"}, "participant:s1", 1_750_000_001_000, "c-1"),
+        ("signed_in", {"person": "s1", "channel": "room", "by": "participant"}, "participant:s1",
+         1_750_000_001_000, "c-1"),
         ("hand_raised", {"person": "s1", "stance": "for"}, "participant:s1", 1_750_000_002_000, "c-2"),
     ])
 
@@ -57,7 +59,8 @@ def test_a_meeting_its_credentials_and_events_round_trip_through_postgres(store)
     assert rows == created + appended
     assert [r.seq for r in rows] == [1, 2, 3]
     assert rows[0].payload["config"]["title"] == "3号楼加装电梯"
-    assert (rows[2].actor, rows[2].command_id, rows[2].payload) == ("participant:s1", "c-2", {"person": "s1", "stance": "for"})
+    assert (rows[2].actor, rows[2].command_id, rows[2].payload) == (
+        "participant:s1", "c-2", {"person": "s1", "stance": "for"})
     intact, position, message = chain.verify(mid, [r.to_dict() for r in rows])
     assert intact, (position, message)
     assert store.events(mid, after_seq=1, limit=1) == [rows[1]]
@@ -69,7 +72,8 @@ def test_a_meeting_its_credentials_and_events_round_trip_through_postgres(store)
     assert mid in [m.id for m in store.meetings(open_only=True)]
     # "Ended" is written in the same transaction as the events: a conflicting append marks nothing.
     with pytest.raises(Conflict):
-        store.append(mid, rows[-1].hash, 3, [("meeting_ended", {}, "moderator", 1_750_000_003_000, None)], ended=True)
+        store.append(mid, rows[-1].hash, 3, [("meeting_ended", {}, "moderator", 1_750_000_003_000, None)],
+                     ended=True)
     assert store.meeting(mid).ended is False and store.last_seq(mid) == 3
     store.append(mid, rows[-1].hash, 4, [("meeting_ended", {}, "moderator", 1_750_000_003_000, None)], ended=True)
     assert store.meeting(mid).ended is True and store.last_seq(mid) == 4
@@ -79,12 +83,14 @@ def test_a_meeting_its_credentials_and_events_round_trip_through_postgres(store)
 def test_a_second_writer_at_a_taken_seq_gets_conflict_and_writes_nothing(store, pg_url):
     mid = new_id()
     created = store.create_meeting(mid, "冲突", 1, [], [first_event(1)])
-    store.append(mid, created[-1].hash, 2, [("note_added", {"note_id": 1, "kind": "other", "text": "甲"}, "recorder", 2, None)])
+    store.append(mid, created[-1].hash, 2,
+                 [("note_added", {"note_id": 1, "kind": "other", "text": "甲"}, "recorder", 2, None)])
 
     other = Store(pg_url)  # as a second server process would
     try:
         with pytest.raises(Conflict):
-            other.append(mid, created[-1].hash, 2, [("note_added", {"note_id": 1, "kind": "other", "text": "乙"}, "recorder", 3, None)])
+            other.append(mid, created[-1].hash, 2,
+                         [("note_added", {"note_id": 1, "kind": "other", "text": "乙"}, "recorder", 3, None)])
         # a batch whose first seq is taken is refused as a whole: seq 3 is not written either
         with pytest.raises(Conflict):
             other.append(mid, created[-1].hash, 2, [
@@ -183,7 +189,8 @@ async def test_a_short_meeting_on_postgres_survives_a_kill_and_restart(pg_server
         assert after["version"] == before["version"]
         assert after["view"] == before["view"]
         assert after["view"]["rules_adopted"] is True
-        assert after["view"]["speeches"][-1]["person"] == "s1" and after["view"]["speeches"][-1]["summary"] == "支持加装"
+        last_speech = after["view"]["speeches"][-1]
+        assert last_speech["person"] == "s1" and last_speech["summary"] == "支持加装"
         assert [h["person"] for h in after["view"]["queue"]] == ["s2"]
         assert s1.me["speeches"] == 1 and s1.me["signed_in"] is True and s1.me["hand"] is None
         assert s2.me["hand"] == {"stance": "against", "position": 1}

@@ -10,6 +10,7 @@ from meeting.client import LiveClient
 from tests.server.harness import ServerProcess
 from tests.server.rooms import VOTERS, Room, hang_up, to_debate
 
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     server = ServerProcess(tmp_path_factory.mktemp("reconnect")).start()
@@ -38,7 +39,8 @@ def assert_waiting_second_with_one_speech(client: LiveClient) -> None:
     assert (me["speeches"], me["speeches_left"], me["speaking"]) == (1, 1, False)
     assert client.snapshot["me"] == me
     view = client.view
-    assert [(h["person"], h["stance"], h["speeches"]) for h in view["queue"]] == [("s2", "for", 0), ("s1", "against", 1)]
+    assert [(h["person"], h["stance"], h["speeches"]) for h in view["queue"]] == [
+        ("s2", "for", 0), ("s1", "against", 1)]
     assert view["present"]["s1"]["channel"] == "recorder"
     assert view["speech_counts"]["0"] == {"s1": 1}
 

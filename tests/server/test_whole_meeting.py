@@ -60,7 +60,8 @@ async def test_a_whole_meeting_as_each_role_sees_it(server):
     # 3. the consultation opens; the proposer explains (not a speech)
     await mod.do("declare_open")
     await mod.do("start_explanation")
-    await people["s1"].wait_for(lambda: people["s1"].view["speech"] and people["s1"].view["speech"]["kind"] == "explanation")
+    await people["s1"].wait_for(
+        lambda: people["s1"].view["speech"] and people["s1"].view["speech"]["kind"] == "explanation")
     assert people["prop"].me["speaking"] is True
     await mod.do("end_speech")
 
@@ -93,7 +94,7 @@ async def test_a_whole_meeting_as_each_role_sees_it(server):
 
     # 5. the item's vote, mixed: five phones and two hands, nobody counted twice
     await mod.do("open_vote", kind="item", mode="mixed")
-    for pid, choice in zip(PHONES, ["yes", "yes", "no", "yes", "no"]):
+    for pid, choice in zip(PHONES, ["yes", "yes", "no", "yes", "no"], strict=True):
         await people[pid].do("cast_vote", choice=choice)
     twice = await rec.command("enter_hand_count", choice="yes", count=3)
     assert twice["ok"] is False and twice["error"]["code"] == "count_exceeds"
@@ -104,10 +105,12 @@ async def test_a_whole_meeting_as_each_role_sees_it(server):
     await mod.do("close_vote")
     await proj.wait_for(lambda: len(proj.view["votes"]) == 2)
     item_vote = proj.view["votes"][1]
-    assert (item_vote["result"]["yes"], item_vote["result"]["no"], item_vote["result"]["not_voting"]) == (5, 2, 0)
+    item_result = item_vote["result"]
+    assert (item_result["yes"], item_result["no"], item_result["not_voting"]) == (5, 2, 0)
     assert item_vote["result"]["passed"] is True and item_vote["choices"]["s2"] == "no"  # named ballot
 
-    await mod.do("declare_outcome", item=0, outcome="a", what="北侧加装电梯一部", who="社区居委会", by_when="2027-06-30")
+    await mod.do("declare_outcome", item=0, outcome="a", what="北侧加装电梯一部", who="社区居委会",
+                 by_when="2027-06-30")
     # item 2 is escalated: it concerns most residents of the estate
     await mod.do("begin_item", item=1)
     await mod.do("escalate", reason="费用方案涉及全小区多数居民利益")
