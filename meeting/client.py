@@ -2,7 +2,9 @@
 
 Used by the tests and the benchmark; it is also the executable description of the client side
 of docs/protocol.md: apply a delta when its from_version is ours, drop it when it is old, and
-ask for a fresh snapshot (``sync``) on a gap.
+ask for a fresh snapshot (``sync``) on a gap. ``me`` follows the version rule: the client keeps
+the newest ``me`` it received and shows it (``self.me``) only once its view has reached that
+``me``'s version; a ``me`` ahead of the view waits (``self.me_ahead``); an older one is dropped.
 """
 from __future__ import annotations
 
@@ -12,28 +14,66 @@ import itertools
 
 import socketio
 
+from .projections.patch import apply_patch
+
+__all__ = ["LiveClient", "MeHolder", "apply_patch"]
+
 _ids = itertools.count(1)
 
 
-def apply_patch(view: dict, patch: list) -> None:
-    for op in patch:
-        path = op[1]
-        target = view
-        for key in path[:-1]:
-            target = target.setdefault(key, {})
-        if op[0] == "set":
-            target[path[-1]] = copy.deepcopy(op[2])
-        else:
-            target.pop(path[-1], None)
+class MeHolder:
+    """The ``me`` version rule of docs/protocol.md, apart from the transport.
+
+    ``shown`` is the ``me`` that belongs to the view (its version <= the view's); ``ahead`` is a
+    newer ``me`` received before the delta that brings the view to its version. A ``me`` older
+    than the newest one held is dropped."""
+
+    def __init__(self) -> None:
+        self.shown: dict | None = None
+        self.shown_version = -1
+        self.ahead: dict | None = None
+        self.ahead_version = -1
+        self.dropped = 0
+
+    def newest_version(self) -> int:
+        return max(self.shown_version, self.ahead_version)
+
+    def snapshot(self, me: dict | None, version: int) -> None:
+        """A snapshot's ``me`` has the snapshot's version; a ``me`` already held for a later
+        version stays waiting for its delta."""
+        self.shown, self.shown_version = me, version
+        if self.ahead_version <= version:
+            self.ahead, self.ahead_version = None, -1
+
+    def receive(self, me: dict, version: int, view_version: int) -> bool:
+        """A ``me`` message; True when the shown ``me`` changed."""
+        if version < self.newest_version():
+            self.dropped += 1
+            return False
+        if version <= view_version:
+            self.shown, self.shown_version = me, version
+            self.ahead, self.ahead_version = None, -1
+            return True
+        self.ahead, self.ahead_version = me, version
+        return False
+
+    def view_at(self, view_version: int) -> bool:
+        """The view reached ``view_version``; True when a waiting ``me`` is now shown."""
+        if self.ahead is not None and self.ahead_version <= view_version:
+            self.shown, self.shown_version = self.ahead, self.ahead_version
+            self.ahead, self.ahead_version = None, -1
+            return True
+        return False
 
 
 class LiveClient:
     def __init__(self, url: str, token: str, name: str = "", **client_args) -> None:
         self.url, self.token, self.name = url, token, name
-        self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1, **client_args)
+        self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
+                                        **client_args)
         self.snapshot: dict | None = None
         self.view: dict | None = None
-        self.me: dict | None = None
+        self.mes = MeHolder()
         self.version = -1
         self.events: list[dict] = []  # every event received, in order
         self.deltas = 0
@@ -46,7 +86,7 @@ class LiveClient:
         self.sio.on("connect", lambda *_: self.changed.set())
         self.sio.on("disconnect", lambda *_: self.changed.set())
 
-    async def connect(self, meeting: str | None = None, transports=None) -> "LiveClient":
+    async def connect(self, meeting: str | None = None, transports=None) -> LiveClient:
         auth = {"token": self.token}
         if meeting is not None:
             auth["meeting"] = meeting
@@ -57,11 +97,28 @@ class LiveClient:
     async def close(self) -> None:
         await self.sio.disconnect()
 
+    @property
+    def me(self) -> dict | None:
+        """The ``me`` that belongs to the view (see MeHolder)."""
+        return self.mes.shown
+
+    @me.setter
+    def me(self, value: dict | None) -> None:
+        """Forget (None) or replace what is held, as for the view's current version."""
+        self.mes = MeHolder()
+        if value is not None:
+            self.mes.snapshot(value, self.version)
+
+    @property
+    def me_ahead(self) -> dict | None:
+        """A newer ``me`` waiting for the delta that brings the view to its version."""
+        return self.mes.ahead
+
     def _take(self, snap: dict) -> None:
         self.snapshot = snap
         self.view = copy.deepcopy(snap["view"])
-        self.me = snap["me"]
         self.version = snap["version"]
+        self.mes.snapshot(snap["me"], snap["version"])
         self.snapshots += 1
         self.changed.set()
 
@@ -79,11 +136,12 @@ class LiveClient:
         self.version = delta["version"]
         self.events.extend(delta["events"])
         self.deltas += 1
+        self.mes.view_at(self.version)
         self.changed.set()
 
     async def _on_me(self, msg):
-        self.me = msg["me"]
-        self.changed.set()
+        if self.mes.receive(msg["me"], msg["version"], self.version if self.view is not None else -1):
+            self.changed.set()
 
     async def resync(self) -> None:
         ack = await self.sio.call("sync", {}, timeout=10)
@@ -118,5 +176,5 @@ class LiveClient:
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), min(remaining, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

@@ -75,6 +75,10 @@ def _copy(x: Any) -> Any:
         return x
     if t is tuple:
         return tuple(_copy(v) for v in x)
+    if t is frozenset:
+        return x
+    if t is set:
+        return set(x)
     params = getattr(t, "__dataclass_params__", None)
     if params is not None:
         if params.frozen:

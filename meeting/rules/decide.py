@@ -201,7 +201,7 @@ def _cast_vote(state: MeetingState, cmd: c.CastVote, actor: Actor, now: int) -> 
     if vote.mode == "hands":
         raise DomainError("channel_closed", mode=vote.mode)
     pid = own(actor)
-    if pid not in vote.base:
+    if not vote.in_base(pid):
         raise DomainError("not_voter")
     if pid not in state.signed_in:  # §4: only voters who are signed in (someone may leave mid-vote)
         raise DomainError("not_signed_in", person=name(state, pid), person_id=pid)

@@ -103,6 +103,16 @@ class Vote:
     closed_at: int | None = None
     result: VoteResult | None = None
     abandoned: bool = False
+    # Indexes for membership tests (O(1) at thousands of voters); derived from base and phone_voters.
+    base_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    voter_set: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.base_set = frozenset(self.base)
+        self.voter_set = set(self.phone_voters)
+
+    def in_base(self, person: str) -> bool:
+        return person in self.base_set
 
     def count(self, choice: str) -> int:
         named = sum(1 for c in self.named.values() if c == choice)
@@ -112,7 +122,7 @@ class Vote:
         return len(self.phone_voters) + sum(self.hands.values())
 
     def has_voted(self, person: str) -> bool:
-        return person in self.named or person in self.phone_voters
+        return person in self.voter_set
 
 
 @dataclass
@@ -184,7 +194,7 @@ class MeetingState:
             if isinstance(x, RulesParams):
                 return x.to_dict()
             if isinstance(x, (Hand, Speech, Vote)):
-                return {k: plain(v) for k, v in x.__dict__.items()}
+                return {k: plain(v) for k, v in x.__dict__.items() if k not in ("base_set", "voter_set")}
             if isinstance(x, dict):
                 return {str(k): plain(v) for k, v in x.items()}
             if isinstance(x, (list, tuple)):
@@ -296,12 +306,15 @@ def _vote_opened(s: MeetingState, e: ev.VoteOpened) -> None:
 def _vote_cast(s: MeetingState, e: ev.VoteCast) -> None:
     vote = _open_vote(s)
     vote.phone_voters.append(e.person)
+    vote.voter_set.add(e.person)
     vote.named[e.person] = e.choice
 
 
 @_on(ev.BallotCast)
 def _ballot_cast(s: MeetingState, e: ev.BallotCast) -> None:
-    _open_vote(s).phone_voters.append(e.person)
+    vote = _open_vote(s)
+    vote.phone_voters.append(e.person)
+    vote.voter_set.add(e.person)
 
 
 @_on(ev.SecretBallot)

@@ -1,0 +1,90 @@
+"""``me``: each connection's own view. A person's (their sign-in, hand, speeches, vote) or a
+function's without a person (moderator, recorder, projector); every ``me`` carries the state
+``version`` it was computed from and ``allowed`` (allowed.py)."""
+from __future__ import annotations
+
+from ..rules import Actor, queue_order
+from ..rules.roster import Role
+from ..rules.state import MeetingState
+from .allowed import DryRun
+from .audience import FUNCTION_ROLES, audience, person_role
+from .views import shared_view
+
+
+def personal_views(state: MeetingState, now: int) -> dict[str, dict]:
+    """``me`` for every person on the roster (queue positions and dry runs shared)."""
+    shared = _Shared(state)
+    dry = DryRun(state, now)
+    return {pid: _person_me(state, pid, person_role(p), shared, dry) for pid, p in state.roster.items()}
+
+
+class _Shared:
+    """What every person's ``me`` reads, computed once: queue positions, the open vote's base and
+    who has voted (sets, so 2,000 people cost 2,000 look-ups, not 2,000 list scans)."""
+
+    def __init__(self, state: MeetingState) -> None:
+        self.positions = {h.person: n for n, h in enumerate(queue_order(state), start=1)}
+        vote = state.vote
+        self.base = frozenset(vote.base) if vote else frozenset()
+        # Vote.has_voted: named in a named ballot, or among the phone voters (a test checks the two agree)
+        self.voted = frozenset(vote.phone_voters) | frozenset(vote.named) if vote else frozenset()
+
+
+def person_me(state: MeetingState, pid: str, now: int, role: Role | None = None) -> dict | None:
+    """One person's ``me`` (a snapshot needs only one)."""
+    p = state.roster.get(pid)
+    if p is None:
+        return None
+    return _person_me(state, pid, role or person_role(p), _Shared(state), DryRun(state, now))
+
+
+def _person_me(state: MeetingState, pid: str, role: Role, shared: _Shared, dry: DryRun) -> dict:
+    p = state.roster[pid]
+    hand = state.hands.get(pid)
+    used = state.speeches_by(pid)
+    cap = state.params.speeches_per_item
+    vote = state.vote
+    me = {
+        "id": pid, "name": p.name, "category": str(p.category), "votes": p.votes, "may_queue": p.may_queue,
+        "signed_in": pid in state.signed_in,
+        "hand": {"stance": hand.stance, "position": shared.positions[pid]} if hand else None,
+        "speeches": used, "speeches_left": max(0, cap - used) if p.may_queue else 0,
+        "speaking": state.speech is not None and state.speech.person == pid,
+        "vote": None,
+        "version": state.version,
+        "allowed": dry.allowed(Actor(role, pid)),
+    }
+    if vote is not None:
+        # In an anonymous ballot the server does not know a voter's choice: the phone keeps it.
+        me["vote"] = {"id": vote.id, "eligible": pid in shared.base, "voted": pid in shared.voted,
+                      "choice": vote.named.get(pid)}
+    return me
+
+
+def role_views(state: MeetingState, now: int) -> dict[str, dict]:
+    """``me`` for the functions without a person: moderator, recorder, projector."""
+    dry = DryRun(state, now)
+    return {str(r): _role_me(state, r, dry) for r in FUNCTION_ROLES}
+
+
+def _role_me(state: MeetingState, role: Role, dry: DryRun) -> dict:
+    return {"role": str(role), "version": state.version, "allowed": dry.allowed(Actor(role))}
+
+
+def same_me(a: dict | None, b: dict | None) -> bool:
+    """Whether two ``me`` differ in anything but their version (a publisher sends a new ``me``
+    only when this is False)."""
+    if a is None or b is None:
+        return a is b
+    return {k: v for k, v in a.items() if k != "version"} == {k: v for k, v in b.items() if k != "version"}
+
+
+def snapshot(state: MeetingState, role: Role, person: str | None, now: int, meeting_id: str) -> dict:
+    if person:
+        me = person_me(state, person, now, role)
+    elif role in FUNCTION_ROLES:
+        me = _role_me(state, role, DryRun(state, now))
+    else:
+        me = None
+    return {"meeting_id": meeting_id, "version": state.version, "now": now, "role": str(role),
+            "audience": audience(role), "view": shared_view(state, audience(role)), "me": me}

@@ -1,0 +1,39 @@
+"""The single redaction policy: what of an event each audience may receive in a delta.
+
+The views (``views.py``) hold the same line: the public never gets the settings payload, phone
+numbers, the recorder's summaries and notes, or who voted how in an open vote; nobody, staff
+included, gets anything that links an anonymous voter to a choice, and nobody gets a per-choice
+count of phone ballots before the close (the result arrives with ``vote_closed``).
+"""
+from __future__ import annotations
+
+from .audience import PUBLIC, STAFF
+
+# event type -> keys left out, per audience
+HIDDEN: dict[str, dict[str, frozenset[str]]] = {
+    STAFF: {
+        "meeting_created": frozenset({"config"}),  # the roster with phone numbers: the view has what staff need
+        "vote_cast": frozenset({"choice"}),  # a named ballot's choices are shown at the close
+        "ballot_cast": frozenset({"person"}),  # an anonymous ballot: not even who voted when
+        "secret_ballot": frozenset({"choice"}),  # never in a delta; if it were, without its choice
+    },
+    PUBLIC: {
+        "meeting_created": frozenset({"config"}),
+        "vote_cast": frozenset({"person", "choice"}),
+        "ballot_cast": frozenset({"person"}),
+        "secret_ballot": frozenset({"choice"}),
+        "summary_written": frozenset({"text"}),
+        "note_added": frozenset({"text"}),
+    },
+}
+# Whatever else an event of an anonymous vote carries, it never names a person next to a choice.
+_ANONYMOUS = frozenset({"person", "choice"})
+
+
+def redact(event: dict, aud: str, anonymous: bool) -> dict:
+    """``event`` (``{"type", "at", "seq", ...payload}``) as audience ``aud`` may see it;
+    ``anonymous``: the event belongs to an anonymous ballot."""
+    hidden = HIDDEN[aud].get(event["type"], frozenset())
+    if anonymous and "person" in event and "choice" in event:
+        hidden = hidden | _ANONYMOUS
+    return {k: v for k, v in event.items() if k not in hidden}

@@ -1,0 +1,95 @@
+"""The shared view of an audience: a pure function of the state.
+
+Both audiences get the same keys; staff also get the recorder's notes and summaries, phone
+numbers and, in an open named ballot, who has voted. Per-choice counts of an open vote are in no
+view (the result comes with the close); see redaction.py for the events.
+"""
+from __future__ import annotations
+
+from ..rules import Phase, queue_order, recommend
+from ..rules.state import MeetingState, Speech, Vote
+from ..rules.votes import format_tenths
+from .audience import STAFF
+
+
+def shared_view(state: MeetingState, aud: str) -> dict:
+    staff = aud == STAFF
+    cfg = state.config
+    rec = recommend(state) if state.phase == Phase.DEBATE else None
+    view = {
+        "meeting": {k: cfg.get(k) for k in ("title", "description", "place", "form", "track", "scheduled_at",
+                                            "moderator_name", "recorder_name", "video_url", "items", "proposer")},
+        "phase": str(state.phase),
+        "rules_presented": state.rules_presented,
+        "rules_adopted": state.rules_adopted,
+        "params": state.params.to_dict(),
+        "current_item": state.current_item,
+        "roster": {pid: _person(p, staff) for pid, p in state.roster.items()},
+        "present": {pid: {"channel": s["channel"], "at": s["at"]} for pid, s in state.signed_in.items()},
+        "signin": _signin(state),
+        "queue": [
+            {"person": h.person, "stance": h.stance, "raised_at": h.at, "speeches": state.speeches_by(h.person)}
+            for h in queue_order(state)
+        ],
+        "recommended": {"person": rec.person, "reason": rec.reason} if rec else None,
+        "speech": _speech(state.speech, staff) if state.speech else None,
+        "speeches": [_speech(s, staff) for s in state.speeches if s.ended_at is not None],
+        "speech_counts": {str(i): dict(c) for i, c in state.speech_counts.items()},
+        "vote": _open_vote(state.vote, staff) if state.vote else None,
+        "votes": [_closed_vote(v) for v in state.votes if v.closed_at is not None],
+        "calls_to_order": list(state.calls_to_order),
+        "outcomes": {str(i): o for i, o in state.outcomes.items()},
+        "escalation": state.escalation,
+        "ended_at": state.ended_at,
+        "signatures": dict(state.signatures),
+        "filed": state.filed,
+        "communicated": list(state.communicated),
+    }
+    if staff:
+        view["notes"] = list(state.notes)
+    return view
+
+
+def _person(p, staff: bool) -> dict:
+    d = {"name": p.name, "category": str(p.category), "votes": p.votes, "remote": p.remote}
+    if staff:
+        d.update(has_phone=p.has_phone, phone=p.phone)
+    return d
+
+
+def _signin(state: MeetingState) -> dict:
+    signed, registered = len(state.voting_signed_in()), state.voting_registered()
+    q = state.params.quorum
+    return {"voting_signed_in": signed, "voting_registered": registered, "quorum_check": state.params.quorum_check,
+            "quorum_needed": q.minimum(registered), "quorum_met": q.met(signed, registered)}
+
+
+def _speech(sp: Speech, staff: bool) -> dict:
+    d = {k: getattr(sp, k) for k in ("id", "person", "kind", "item", "stance", "started_at", "limit_ms", "warning_ms",
+                                     "paused_total", "paused_at", "warned_at", "overrun_at", "ended_at", "end_reason",
+                                     "recommended", "departure_reason")}
+    if staff:
+        d["summary"] = sp.summary
+    return d
+
+
+def _open_vote(v: Vote, staff: bool) -> dict:
+    d = {"id": v.id, "kind": v.kind, "item": v.item, "mode": v.mode, "base": len(v.base), "registered": v.registered,
+         "threshold": v.threshold.to_list(), "needed": v.threshold.minimum(len(v.base)), "abstain": v.abstain,
+         "ballot": v.ballot, "opened_at": v.opened_at, "phone_ballots": len(v.phone_voters),
+         "hand_counts": dict(v.hands), "voters": list(v.base)}
+    # Per-choice counts stay hidden from everyone until the close; staff see how many have voted
+    # and, in a named ballot only, who.
+    if staff and v.ballot == "named":
+        d["voted"] = sorted(v.phone_voters)
+    return d
+
+
+def _closed_vote(v: Vote) -> dict:
+    d = {"id": v.id, "kind": v.kind, "item": v.item, "mode": v.mode, "ballot": v.ballot, "opened_at": v.opened_at,
+         "closed_at": v.closed_at, "abandoned": v.abandoned, "result": v.result}
+    if v.result:
+        d["percent"] = {k: format_tenths(t) for k, t in v.result["tenths"].items()}
+    if v.ballot == "named":
+        d["choices"] = dict(v.named)
+    return d
