@@ -1,24 +1,24 @@
 /* after.js — the after-meeting panel of the staff screens (templates/_after_meeting.html):
- * signatures, filing with the supervision committee, communicating the result. */
+ * signatures, filing with the supervision committee, communicating the result. The actions are
+ * the ones this screen may send (Yishi.state.me.allowed); a refused one is disabled with the
+ * server's reason. */
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const { t, el } = Y;
-  const ROLE_LABEL = () => ({ moderator: t("Moderator"), recorder: t("Recorder"), supervisor: t("Supervisor") });
+  const { t, el, labels, allowed: A, follow } = Y;
+  const SIGNERS = ["moderator", "recorder", "supervisor"];   // the record's signature lines
   const time = Y.chinaTime;   // as on the record
 
   function render(state) {
     const view = state.view;
     const panel = document.getElementById("after-meeting");
     if (!panel) return;
-    panel.hidden = view.phase !== "ended";
+    panel.hidden = view.ended_at == null;
     if (panel.hidden) return;
-    const role = Y.boot.role;
-    const labels = ROLE_LABEL();
     const status = document.getElementById("after-status");
-    const rows = ["moderator", "recorder", "supervisor"].map((r) => {
+    const rows = SIGNERS.map((r) => {
       const s = view.signatures[r];
-      return el("li", { "data-testid": `signature-${r}` }, `${labels[r]}: `,
+      return el("li", { "data-testid": `signature-${r}` }, `${labels.role(r)}: `,
         s ? t("signed {time}", { time: time(s.at) }) : t("not signed yet"));
     });
     rows.push(el("li", { "data-testid": "filed" }, `${t("Filed with the supervision committee")}: `,
@@ -31,19 +31,22 @@
     const typing = actions.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
     if (typing) return;
     const buttons = [];
-    if (!view.signatures[role]) {
-      buttons.push(el("button", { type: "button", class: "btn btn-primary", "data-testid": "sign-record",
-        onclick: () => Y.command("sign_record") }, t("Sign the record")));
+    const sign = A.of("sign_record");
+    if (sign) {
+      buttons.push(follow(el("button", { type: "button", class: "btn btn-primary", "data-testid": "sign-record",
+        onclick: () => Y.command("sign_record") }, t("Sign the record")), sign));
     }
-    if (role === "recorder" && !view.filed) {
-      const note = el("input", { id: "file-note", "aria-label": t("Filing note"), placeholder: t("Filing note") });
-      buttons.push(el("span", { class: "after-form" }, note, el("button", { type: "button", class: "btn", "data-testid": "file-record",
-        onclick: () => Y.command("file_record", note.value.trim() ? { note: note.value.trim() } : {}) }, t("Mark the record as filed"))));
+    const file = A.of("file_record");
+    if (file) {
+      const note = el("input", { id: "file-note", "aria-label": t("Filing note"), placeholder: t("Filing note"), disabled: !file.ok });
+      buttons.push(el("span", { class: "after-form" }, note, follow(el("button", { type: "button", class: "btn", "data-testid": "file-record",
+        onclick: () => Y.command("file_record", note.value.trim() ? { note: note.value.trim() } : {}) }, t("Mark the record as filed")), file)));
     }
-    if (role === "recorder" || role === "moderator") {
+    const tell = A.of("communicate_result");
+    if (tell) {
       const how = el("input", { id: "communicate-how", "aria-label": t("How the result was communicated"), placeholder: t("How the result was communicated") });
-      buttons.push(el("span", { class: "after-form" }, how, el("button", { type: "button", class: "btn", "data-testid": "communicate-result",
-        onclick: () => { if (how.value.trim()) Y.command("communicate_result", { how: how.value.trim() }); } }, t("Mark the result as communicated"))));
+      buttons.push(el("span", { class: "after-form" }, how, follow(el("button", { type: "button", class: "btn", "data-testid": "communicate-result",
+        onclick: () => { if (how.value.trim()) Y.command("communicate_result", { how: how.value.trim() }); } }, t("Mark the result as communicated")), tell)));
     }
     actions.replaceChildren(...buttons);
   }

@@ -9,7 +9,10 @@
   const messages = boot.messages || {};
   const listeners = [];
   const eventListeners = [];
-  const state = { view: null, me: null, version: -1, offset: 0, online: false, snapshot: null };
+  const state = { view: null, me: null, meVersion: -1, version: -1, offset: 0, online: false, snapshot: null };
+  // The newest `me` received that is ahead of the view: it waits for the delta that brings the
+  // view to its version (docs/protocol.md, "the version rule for me").
+  let heldMe = null;
   let socket = null;
   let seq = 0;
   let renderQueued = false;
@@ -58,11 +61,52 @@
   }
   let settleTimer = null;
 
+  // ---- `me`: the version rule -----------------------------------------------------------------
+  // A client keeps the newest `me` it received; it shows one only when its view's version is at
+  // least the me's version (a me that is ahead waits for the delta that brings the view there);
+  // a me older than the one it holds is dropped. The snapshot's me has the snapshot's version.
+
+  /** Show the held me once the view has caught up with it. */
+  function showHeldMe() {
+    if (heldMe && heldMe.version <= state.version) {
+      if (heldMe.version >= state.meVersion) {
+        state.me = heldMe.me;
+        state.meVersion = heldMe.version;
+      }
+      heldMe = null;
+      return true;
+    }
+    return false;
+  }
+
+  function takeMe(version, me) {
+    if (typeof version !== "number" || !me) return;
+    const newest = Math.max(state.meVersion, heldMe ? heldMe.version : -1);
+    if (version < newest) return;   // older than the one we hold: dropped
+    if (version <= state.version) {
+      heldMe = null;
+      state.me = me;
+      state.meVersion = version;
+      changed();
+    } else {
+      heldMe = { version, me };      // ahead of the view: wait for its delta
+    }
+  }
+
   function takeSnapshot(snap) {
     state.snapshot = snap;
     state.view = snap.view;
-    state.me = snap.me;
     state.version = snap.version;
+    // The snapshot's me belongs to the snapshot's version, so it matches the new view. A newer
+    // me (held, or shown for a view the snapshot is behind) waits until the view reaches it.
+    if (snap.me) {
+      if (state.me && state.meVersion > snap.version && !(heldMe && heldMe.version >= state.meVersion)) {
+        heldMe = { version: state.meVersion, me: state.me };
+      }
+      state.me = snap.me;
+      state.meVersion = snap.version;
+    }
+    showHeldMe();
     takeClock(snap.now);
     changed();
   }
@@ -78,6 +122,7 @@
     if (delta.from_version !== state.version) { resync(); return; }
     applyPatch(state.view, delta.patch);
     state.version = delta.version;
+    showHeldMe();
     for (const e of delta.events) for (const fn of eventListeners) {
       try { fn(e, state); } catch (err) { console.error(err); }
     }
@@ -104,7 +149,7 @@
     });
     socket.on("snapshot", takeSnapshot);
     socket.on("delta", onDelta);
-    socket.on("me", (msg) => { state.me = msg.me; changed(); });
+    socket.on("me", (msg) => takeMe(msg && msg.version, msg && msg.me));
     return socket;
   }
 
@@ -217,62 +262,112 @@
     return index == null ? "" : t("Item {n}: {title}", { n: index + 1, title: itemTitle(view, index) });
   }
 
-  // The wording every screen shares. Where a screen words a thing its own way on purpose (the
-  // phone's plain words, the moderator's console), that screen keeps its own text.
-  const PHASE = {
-    signin: t("Sign-in"), rules: t("Rules of procedure"), explanation: t("Explanation of the topic"),
-    debate: t("Discussion"), voting: t("Vote"), result: t("Result"), concluded: t("All items are settled"),
-    ended: t("The meeting has ended"),
+  // ---- the enum labels: one catalog ------------------------------------------------------------
+  // The words for the engine's values (categories, phases, kinds of speech, stances, choices,
+  // outcome classes, vote modes and kinds, ballots, channels, end reasons, order reasons, note
+  // kinds, recommendation reasons, roles) come from the page's boot data, `boot.enums[kind][value]`
+  // (meeting/labels.py), already in the page's language. No screen keeps a table of its own.
+  /** value -> label of one kind of enum, in the catalog's order. */
+  function enumTable(kind) { return (boot.enums && boot.enums[kind]) || {}; }
+  /** The label of an engine value ("stakeholder" -> "利益相关方"); the value itself if unknown. */
+  function enumLabel(kind, value) {
+    if (value == null) return "";
+    const table = enumTable(kind);
+    return Object.prototype.hasOwnProperty.call(table, value) ? table[value] : String(value);
+  }
+  // The catalog's order of the values of each kind (the boot JSON's objects come key-sorted).
+  const enumOrder = JSON.parse((document.getElementById("enum-order") || {}).textContent || "{}");
+  /** The values of a kind, in the catalog's order. */
+  function enumValues(kind) { return enumOrder[kind] || Object.keys(enumTable(kind)); }
+  /** Fill a <select> with the values of a kind (keeping its value), once. */
+  function enumOptions(select, kind) {
+    if (!select || select.dataset.filled === kind) return;
+    const keep = select.value;
+    select.replaceChildren(...enumValues(kind).map((v) => el("option", { value: v }, enumLabel(kind, v))));
+    if (keep) select.value = keep;
+    select.dataset.filled = kind;
+  }
+
+  // Sentences that depend on a value come from tables keyed by that value, never from conditions.
+  const PHASE_DETAIL = {   // the phase as a sentence naming the current item
+    explanation: () => t("The proposer explains the topic"),
+    debate: (view) => t("Discussion of {item}", { item: itemLabel(view, view.current_item) }),
+    voting: (view) => t("Vote on {item}", { item: itemLabel(view, view.current_item) }),
+    result: (view) => t("Result of {item}", { item: itemLabel(view, view.current_item) }),
   };
-  const CATEGORY = {
-    proposer: t("Proposer"), stakeholder: t("Stakeholder"), expert: t("Expert"), department: t("Department"),
-    supervisor: t("Supervisor"), guide: t("Guide"), observer: t("Observer"),
+  const SPEAKER_HEADING = {   // the heading over whoever has the floor, by kind of speech
+    debate: () => t("Now speaking"), explanation: () => t("The proposer explains the topic"), expert: () => t("Expert answers"),
   };
-  const CATEGORY_ORDER = ["proposer", "stakeholder", "expert", "department", "supervisor", "guide", "observer"];
-  const STANCE = { for: t("For"), against: t("Against") };
-  const CHOICE = { yes: t("Yes"), no: t("No"), abstain: t("Abstain") };
-  const OUTCOME = {
-    a: t("Agreed — to be carried out"), b: t("Not agreed — ended"),
-    c: t("To be consulted again"), d: t("Handed to the residents' decision procedure"),
+  const VOTE_TITLE = {   // by kind of vote
+    rules: () => t("Vote: the rules of procedure"),
+    item: (view, vote) => t("Vote: {item}", { item: itemLabel(view, vote.item) }),
   };
-  const MODE = {   // the public wording (projector, recorder); the moderator's console has its own
-    phone: t("By phone"), hands: t("By show of hands in the room"), mixed: t("By phone or by show of hands"),
+  const RESULT_TITLE = {
+    rules: () => t("Result: the rules of procedure"),
+    item: (view, vote) => t("Result: {item}", { item: itemLabel(view, vote.item) }),
   };
-  const ORDER_REASON = {   // "other" is worded by each screen
-    interrupting: t("Interrupting"), direct_debate: t("Direct debate"), personal_attack: t("Personal attack"),
-    questioning_motives: t("Questioning motives"), labelling: t("Labelling"),
-  };
-  const label = (table, key) => table[key] || (key == null ? "" : String(key));
+  const VERDICT = { true: () => t("Passed"), false: () => t("Not passed") };
+  const pick = (table, key, ...args) => (table[key] ? table[key](...args) : "");
 
   const labels = {
     /** The phase's short name ("Discussion"). */
-    phase: (phase) => label(PHASE, phase),
-    /** The phase as a sentence naming the current item ("Discussion of Item 1: …"); signin and
-     * rules have no such sentence here (each screen words them) and give the short name. */
-    phaseDetail(view) {
-      const item = view.current_item;
-      switch (view.phase) {
-        case "explanation": return t("The proposer explains the topic");
-        case "debate": return t("Discussion of {item}", { item: itemLabel(view, item) });
-        case "voting": return t("Vote on {item}", { item: itemLabel(view, item) });
-        case "result": return t("Result of {item}", { item: itemLabel(view, item) });
-        default: return label(PHASE, view.phase);
-      }
-    },
-    category: (c) => label(CATEGORY, c),
-    categoryOrder: CATEGORY_ORDER,
-    stance: (s) => label(STANCE, s),
-    choice: (c) => label(CHOICE, c),
-    outcome: (o) => label(OUTCOME, o),
-    mode: (m) => label(MODE, m),
-    orderReason: (r, other) => (r === "other" ? other : label(ORDER_REASON, r)),
+    phase: (phase) => enumLabel("phase", phase),
+    /** The phase as a sentence naming the current item ("Discussion of Item 1: …"); a phase
+     * without such a sentence gives its short name. */
+    phaseDetail: (view) => pick(PHASE_DETAIL, view.phase, view) || enumLabel("phase", view.phase),
+    category: (c) => enumLabel("category", c),
+    /** The roster's categories in the catalog's order (then any the catalog does not name). */
+    categoryOrder: (view) => [...new Set([...enumValues("category"),
+      ...Object.values((view && view.roster) || {}).map((p) => p.category)])],
+    stance: (s) => enumLabel("stance", s),
+    choice: (c) => enumLabel("choice", c),
+    outcome: (o) => enumLabel("outcome", o),
+    mode: (m) => enumLabel("vote_mode", m),
+    channel: (c) => enumLabel("channel", c),
+    speechKind: (k) => enumLabel("speech_kind", k),
+    noteKind: (k) => enumLabel("note_kind", k),
+    role: (r) => enumLabel("role", r),
+    orderReason: (r) => enumLabel("order_reason", r),
+    /** Why the engine recommends the next speaker. */
+    recommendation: (r) => enumLabel("recommendation", r),
     /** The heading over whoever has the floor. */
-    speaker: (kind) => (kind === "explanation" ? t("The proposer explains the topic")
-      : kind === "expert" ? t("Expert answers") : t("Now speaking")),
-    voteTitle: (view, vote) => (vote.kind === "rules" ? t("Vote: the rules of procedure")
-      : t("Vote: {item}", { item: itemLabel(view, vote.item) })),
-    verdict: (passed) => (passed ? t("Passed") : t("Not passed")),
+    speaker: (kind) => pick(SPEAKER_HEADING, kind) || t("Now speaking"),
+    voteTitle: (view, vote) => pick(VOTE_TITLE, vote.kind, view, vote),
+    resultTitle: (view, vote) => pick(RESULT_TITLE, vote.kind, view, vote),
+    verdict: (passed) => pick(VERDICT, String(!!passed)),
   };
+
+  // ---- what this connection may do: `me.allowed` (docs/protocol.md) -------------------------
+  // Per command a verdict {ok} or {ok: false, code, message_zh, message_en}, with optional
+  // `targets` (person -> verdict) and `options` (value -> verdict). Screens draw buttons from it:
+  // a refused button is disabled and shows the refusal in the page's language.
+  const allowed = {
+    /** The verdict of a command, or null when this connection does not send it. */
+    of(name) {
+      const a = state.me && state.me.allowed;
+      return (a && a[name]) || null;
+    },
+    ok(name) { const v = allowed.of(name); return !!(v && v.ok); },
+    target(name, pid) { const v = allowed.of(name); return (v && v.targets && v.targets[pid]) || null; },
+    option(name, value) { const v = allowed.of(name); return (v && v.options && v.options[String(value)]) || null; },
+    /** [key, verdict] of a command's targets or options, in the server's order. */
+    targets(name) { const v = allowed.of(name); return Object.entries((v && v.targets) || {}); },
+    options(name) { const v = allowed.of(name); return Object.entries((v && v.options) || {}); },
+    /** The refusal message of a verdict in the page's language ("" when it is ok or missing). */
+    why(verdict) { return verdict && !verdict.ok ? (boot.lang === "en" ? verdict.message_en : verdict.message_zh) || "" : ""; },
+  };
+
+  /** Make a button follow a verdict: enabled when ok (and online), else disabled with the
+   * refusal as its title; data-refused carries the code. Returns the button. */
+  function follow(button, verdict) {
+    if (!button) return button;
+    const ok = !!(verdict && verdict.ok);
+    button.disabled = !ok || !state.online;
+    const why = allowed.why(verdict);
+    if (why) button.title = why; else button.removeAttribute("title");
+    if (verdict && !verdict.ok) button.dataset.refused = verdict.code || ""; else delete button.dataset.refused;
+    return button;
+  }
 
   /** The last vote with a result (not abandoned), or null. */
   function lastResult(view) {
@@ -284,8 +379,7 @@
    * result; the rows are each screen's (resultRows gives their choices and labels). */
   function drawResult(view, vote) {
     const r = vote.result;
-    setText($("result-h"), vote.kind === "rules" ? t("Result: the rules of procedure")
-      : t("Result: {item}", { item: itemLabel(view, vote.item) }));
+    setText($("result-h"), labels.resultTitle(view, vote));
     const verdict = $("result-verdict");
     setText(verdict, labels.verdict(r.passed));
     verdict.dataset.passed = String(!!r.passed);
@@ -295,10 +389,10 @@
 
   /** The public result's rows, [choice, label]: abstain when it was counted or offered on phones. */
   function resultRows(view, r) {
-    const rows = [["yes", t("Yes")], ["no", t("No")]];
-    if (r.abstain || (view.params && view.params.abstain_on_phones)) rows.push(["abstain", t("Abstain")]);
-    rows.push(["not_voting", t("Did not vote")]);
-    return rows;
+    const rows = ["yes", "no"];
+    if (r.abstain || (view.params && view.params.abstain_on_phones)) rows.push("abstain");
+    rows.push("not_voting");
+    return rows.map((c) => [c, enumLabel("choice", c)]);
   }
 
   /** The declared outcomes, [item index as string, outcome], in item order. */
@@ -336,7 +430,7 @@
 
   window.Yishi = {
     boot, state, t, el, start, command, toast, errorText, timeLeft, elapsed, clock, serverNow, personName, applyPatch, resync,
-    $, show, setText, fill, chinaTime, hhmm, itemTitle, itemLabel, labels, lastResult, resultRows, outcomeEntries, drawSpeaker, drawResult,
+    $, show, setText, fill, chinaTime, hhmm, itemTitle, itemLabel, labels, allowed, follow, enumLabel, enumValues, enumOptions, lastResult, resultRows, outcomeEntries, drawSpeaker, drawResult,
     onRender(fn) { listeners.push(fn); changed(); },
     onEvent(fn) { eventListeners.push(fn); },
     get socket() { return socket; },

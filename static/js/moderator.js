@@ -1,25 +1,18 @@
 /* moderator.js — the moderator's console (templates/moderator.html) and, read-only, the supervisor's
- * view (templates/supervisor.html extends it). Draws Yishi.state.view (docs/protocol.md) on every
- * render; the server decides every rule, and its refusals arrive as toasts (live.js). Forms are
- * static in the template, so what the moderator is typing survives a re-render. Names and notes
- * typed by people go on the page as text (Yishi.el / textContent), never as HTML. */
+ * view (templates/supervisor.html extends it). Draws Yishi.state.view and what the console may do
+ * now, Yishi.state.me.allowed (docs/protocol.md), on every render: every button is a command the
+ * server allows (a refused one is disabled with the server's reason); the console decides no
+ * rule. Forms are static in the template, so what the moderator is typing survives a re-render.
+ * Names and notes typed by people go on the page as text (Yishi.el / textContent), never as HTML. */
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const { t, el, $, show, setText, fill, itemLabel, labels } = Y;
+  const { t, el, $, show, setText, fill, itemLabel, labels, allowed: A, follow } = Y;
   const READ_ONLY = Y.boot.role !== "moderator";
 
-  // The console's own wording (the shared labels are Yishi.labels): voting modes, channels, kinds of speech.
-  const MODE = { phone: t("By phone"), hands: t("By show of hands"), mixed: t("Mixed: phones and show of hands") };
-  const CHANNEL = { room: t("in the room"), online: t("online"), recorder: t("signed in by staff") };
-  const choiceLabel = (c) => (c === "not_voting" ? t("Not voting") : labels.choice(c));
-  const REASON = {
-    first_hand: t("First hand up"),
-    not_yet_spoken: t("Has not spoken yet on this item (goes before those who have)"),
-    alternation: t("Alternation: the other side after the last speaker"),
-  };
-  const KIND = { debate: t("Debate speech"), explanation: t("The proposer explains the topic"), expert: t("Expert answers") };
+  const choiceLabel = labels.choice;
 
+  const DEFAULT_MODE = "mixed";   // the console's suggestion for how a vote is taken
   let busy = false;
   let departPerson = null;   // the hand the "give the floor with a reason" form is for
   let outcomeFormItem = null; // the item the outcome form was prepared for
@@ -29,11 +22,22 @@
 
   const hhmm = Y.hhmm;  // China time, as on every screen and in the record
 
-  // The console words the rules phase for the moderator (what to do next); the rest as every screen does.
+  // The console words some phases for the moderator (what to do next), keyed by phase; the rest
+  // as every screen does.
+  const PHASE_TEXT = {
+    rules: (view) => (view.vote ? t("Voting on the rules of procedure")
+      : view.rules_adopted ? t("The rules are adopted — declare the consultation open") : t("The draft rules of procedure are presented")),
+  };
   function phaseText(view) {
-    if (view.phase !== "rules") return labels.phaseDetail(view);
-    if (view.vote) return t("Voting on the rules of procedure");
-    return view.rules_adopted ? t("The rules are adopted — declare the consultation open") : t("The draft rules of procedure are presented");
+    const own = PHASE_TEXT[view.phase];
+    return own ? own(view) : labels.phaseDetail(view);
+  }
+
+  /** Send a command the server allows; a refused one only shows its reason. */
+  function attempt(verdict, name, args) {
+    if (!verdict) return null;
+    if (!verdict.ok) { Y.toast(A.why(verdict)); return null; }
+    return send(name, args);
   }
 
   async function send(name, args) {
@@ -47,6 +51,17 @@
       label, key ? el("kbd", {}, key) : null);
   }
 
+  /** A button that follows a verdict: disabled with the server's reason when refused. */
+  function allowedButton(verdict, label, testid, onclick, cls, key) {
+    return follow(button(label, testid, onclick, cls, key), verdict);
+  }
+
+  /** The server's reason beside a refused control ("" hides it). */
+  function why(verdict, testid) {
+    const text = A.why(verdict);
+    return text ? el("p", { class: "mod-why muted mod-small", "data-testid": testid || null }, text) : null;
+  }
+
   // ---- header and phase controls -------------------------------------------------------------
   function renderHead(view) {
     setText($("phase"), phaseText(view));
@@ -57,64 +72,58 @@
     setText($("item"), item && typeof item === "object" ? item.description || "" : "");
   }
 
-  function voteMode() { const s = $("vote-mode"); return s ? s.value : "mixed"; }
+  function voteMode() { const s = $("vote-mode"); return s ? s.value : undefined; }
 
-  function openVote(view) {
-    const kind = view.phase === "rules" ? "rules" : "item";
-    return send("open_vote", { kind, mode: voteMode() });
+  function openVote(kind) {
+    const mode = voteMode();
+    return send("open_vote", mode ? { kind, mode } : { kind });
+  }
+
+  // The next steps: the phase commands the server allows now, in this order; a command with
+  // options gives one button per allowed option. The first is the primary one.
+  const OPEN_VOTE = {   // by kind of vote
+    rules: () => t("Open the vote on the rules"),
+    item: (view) => t("Open the vote on {item}", { item: itemLabel(view, view.current_item) }),
+  };
+  function nextSteps(view) {
+    const steps = [];
+    const step = (label, testid, run, key) => steps.push({ label, testid, run, key });
+    if (A.ok("present_rules")) step(t("Present the draft rules"), "present-rules", () => send("present_rules"));
+    for (const [kind, v] of A.options("open_vote")) {
+      if (v.ok && OPEN_VOTE[kind]) step(OPEN_VOTE[kind](view), "open-vote", () => openVote(kind), "V");
+    }
+    if (A.ok("declare_open")) step(t("Declare the consultation open"), "declare-open", () => send("declare_open"));
+    if (A.ok("start_explanation")) step(t("Give the proposer the floor to explain"), "start-explanation", () => send("start_explanation"));
+    for (const [item, v] of A.options("begin_item")) {
+      if (v.ok) step(t("Begin {item}", { item: itemLabel(view, Number(item)) }), "begin-item", () => send("begin_item", { item: Number(item) }));
+    }
+    return steps;
   }
 
   function renderControls(view) {
     if (READ_ONLY) return;
-    const phase = view.phase;
-    const buttons = [];
-    const noSpeech = !view.speech;
-    let modeBox = false;
-    if (phase === "signin") {
-      buttons.push(button(t("Present the draft rules"), "present-rules", () => send("present_rules"), "btn-primary"));
-    } else if (phase === "rules" && !view.vote) {
-      if (view.rules_adopted) {
-        buttons.push(button(t("Declare the consultation open"), "declare-open", () => send("declare_open"), "btn-primary"));
-      } else {
-        buttons.push(button(t("Open the vote on the rules"), "open-vote", () => openVote(view), "btn-primary", "V"));
-        modeBox = true;
-      }
-    } else if (phase === "explanation") {
-      if (noSpeech) {
-        const explained = (view.speeches || []).some((s) => s.kind === "explanation");
-        if (!explained) buttons.push(button(t("Give the proposer the floor to explain"), "start-explanation", () => send("start_explanation"), "btn-primary"));
-        buttons.push(button(t("Begin {item}", { item: itemLabel(view, 0) }), "begin-item", () => send("begin_item", { item: 0 }), explained ? "btn-primary" : ""));
-      }
-    } else if (phase === "debate" && noSpeech) {
-      buttons.push(button(t("Open the vote on {item}", { item: itemLabel(view, view.current_item) }), "open-vote", () => openVote(view), "btn-primary", "V"));
-      modeBox = true;
-    } else if (phase === "result") {
-      const next = view.current_item + 1;
-      if (view.outcomes[String(view.current_item)] && next < itemCount(view)) {
-        buttons.push(button(t("Begin {item}", { item: itemLabel(view, next) }), "begin-item", () => send("begin_item", { item: next }), "btn-primary"));
-      }
-    }
-    const mayEnd = ["signin", "rules", "explanation", "concluded"].includes(phase) && noSpeech && !view.vote;
-    if (mayEnd) {
+    const steps = nextSteps(view);
+    const buttons = steps.map((s, i) => button(s.label, s.testid, s.run, i === 0 ? "btn-primary" : "", s.key));
+    if (A.ok("end_meeting")) {
       buttons.push(button(t("End the meeting"), "end-meeting", () => {
         if (window.confirm(t("End the meeting now? Only the record can be completed afterwards."))) send("end_meeting");
-      }, phase === "concluded" ? "btn-primary" : "btn-danger"));
+      }, steps.length ? "btn-danger" : "btn-primary"));
     }
-    if (phase === "ended") {
+    if (view.ended_at != null) {
       const base = `/j/${encodeURIComponent(Y.boot.token)}/record`;
       buttons.push(el("a", { class: "btn btn-primary", href: `${base}.html?inline=1`, target: "_blank", rel: "noopener", "data-testid": "record-link" }, t("Open the record")));
       buttons.push(el("a", { class: "btn", href: `${base}.pdf?inline=1`, target: "_blank", rel: "noopener" }, t("Record as PDF")));
     }
     fill($("phase-buttons"), buttons);
-    show($("vote-mode-box"), modeBox);
-    show($("escalate-box"), !["concluded", "ended"].includes(phase));
+    show($("vote-mode-box"), A.options("open_vote").some(([, v]) => v.ok));
+    show($("escalate-box"), A.ok("escalate"));
     renderAmend(view);
     renderOutcomeForm(view);
   }
 
   function renderAmend(view) {
     const form = $("amend-form");
-    const on = (view.phase === "signin" || view.phase === "rules") && !view.rules_adopted && !view.vote;
+    const on = A.ok("amend_rules");
     show(form, on);
     if (!on) return;
     const p = view.params;
@@ -135,19 +144,30 @@
     for (const box of document.querySelectorAll(".mod-outcome-fields")) box.hidden = box.dataset.for !== cls;
   }
 
+  /** The outcome classes, each disabled with the server's reason when the vote's result does not
+   * allow it (allowed.declare_outcome.options); the first allowed one is suggested. */
   function renderOutcomeForm(view) {
     const form = $("outcome-form");
     const item = view.current_item;
-    const on = view.phase === "result" && item != null && !view.outcomes[String(item)];
+    const on = A.ok("declare_outcome") && item != null;
     show(form, on);
     if (!on) return;
     setText($("outcome-h"), t("Declare the outcome of {item}", { item: itemLabel(view, item) }));
+    const select = $("outcome-class");
+    const options = A.options("declare_outcome");
+    const sig = JSON.stringify(options.map(([cls, v]) => [cls, !!v.ok]));
+    if (select.dataset.sig !== sig) {
+      const keep = select.value;
+      fill(select, options.map(([cls, v]) => el("option", { value: cls, disabled: !v.ok, title: A.why(v) || null },
+        `${cls}. ${labels.outcome(cls)}`)));
+      select.dataset.sig = sig;
+      if (keep && options.some(([cls, v]) => cls === keep && v.ok)) select.value = keep;
+    }
     if (outcomeFormItem !== item) {
       outcomeFormItem = item;
-      const v = itemVote(view, item);
-      const r = v && v.result;
-      const cls = !r ? "d" : r.passed ? "a" : r.below_terminate ? "b" : "c";
-      $("outcome-class").value = cls;
+      const first = options.find(([, v]) => v.ok);
+      const cls = first ? first[0] : select.value;
+      select.value = cls;
       for (const id of ["outcome-what", "outcome-who", "outcome-by-when", "outcome-when", "outcome-terms", "outcome-note"]) $(id).value = "";
       showOutcomeFields(cls);
     }
@@ -167,20 +187,20 @@
         : t("No quorum yet: {needed} needed", { needed: s.quorum_needed }));
       q.dataset.met = String(!!s.quorum_met);
     }
-    const order = labels.categoryOrder;
+    const order = labels.categoryOrder(view);
     const people = Object.entries(view.roster).sort((a, b) => order.indexOf(a[1].category) - order.indexOf(b[1].category));
     fill($("roster"), people.map(([pid, p]) => {
       const present = view.present[pid];
-      const status = present ? t("Signed in {time} · {channel}", { time: hhmm(present.at), channel: CHANNEL[present.channel] || present.channel })
+      const status = present ? t("Signed in {time} · {channel}", { time: hhmm(present.at), channel: labels.channel(present.channel) })
         : t("Not signed in");
-      const mayQueue = p.category === "stakeholder" || p.category === "proposer";
+      const signIn = A.target("sign_in", pid);
       return el("li", { class: present ? "is-present" : "is-absent", dataset: { person: pid, present: present ? "1" : "0" } },
         el("span", { class: "mod-dot", "aria-hidden": "true" }),
         el("span", { class: "mod-name" }, p.name),
         el("span", { class: "badge" }, labels.category(p.category)),
-        p.votes && mayQueue ? null : el("span", { class: "muted mod-small" }, t("no vote")),
+        p.votes ? null : el("span", { class: "muted mod-small" }, t("no vote")),
         el("span", { class: "mod-status muted" }, status),
-        !READ_ONLY && !present && view.phase !== "ended"
+        !READ_ONLY && signIn && signIn.ok
           ? el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "sign-in-person",
             "aria-label": t("Sign in {name}", { name: p.name }), onclick: () => send("sign_in", { person: pid }) }, t("Sign in"))
           : null);
@@ -196,7 +216,7 @@
     } else {
       const p = view.roster[s.person] || {};
       fill(body,
-        el("p", { class: "mod-speech-kind muted" }, KIND[s.kind] || s.kind),
+        el("p", { class: "mod-speech-kind muted" }, labels.speechKind(s.kind)),
         el("p", { class: "mod-speaker" },
           s.stance ? el("span", { class: `stance stance-${s.stance}`, "data-testid": "speaker-stance" }, labels.stance(s.stance)) : null,
           " ", el("span", { class: "mod-speaker-name", "data-testid": "speaker-name" }, Y.personName(s.person)),
@@ -206,16 +226,16 @@
     }
     const buttons = [];
     if (s && !READ_ONLY) {
-      if (s.limit_ms != null) {
-        buttons.push(s.paused_at != null
-          ? button(t("Resume the timer"), "resume", () => send("resume_timer"), "", "P")
-          : button(t("Pause the timer"), "pause", () => send("pause_timer"), "", "P"));
+      if (A.ok("resume_timer")) buttons.push(button(t("Resume the timer"), "resume", () => send("resume_timer"), "", "P"));
+      else if (A.ok("pause_timer")) buttons.push(button(t("Pause the timer"), "pause", () => send("pause_timer"), "", "P"));
+      if (A.of("end_speech")) buttons.push(allowedButton(A.of("end_speech"), t("End the speech"), "end-speech", () => send("end_speech"), "btn-primary", "E"));
+      const order = A.target("call_to_order", s.person);
+      if (order) {
+        buttons.push(allowedButton(order, t("Call to order…"), "order-speaker", () => {
+          $("order-person").value = s.person;
+          $("order-reason").focus();
+        }, "btn-danger"));
       }
-      buttons.push(button(t("End the speech"), "end-speech", () => send("end_speech"), "btn-primary", "E"));
-      buttons.push(button(t("Call to order…"), "order-speaker", () => {
-        $("order-person").value = s.person;
-        $("order-reason").focus();
-      }, "btn-danger"));
     }
     fill($("speech-buttons"), buttons);
     $("speech-panel").dataset.active = s ? "1" : "0";
@@ -243,36 +263,45 @@
     const queue = view.queue || [];
     const rec = view.recommended;
     const cap = view.params.speeches_per_item;
-    const debate = view.phase === "debate";
-    const canGive = debate && !view.speech && !READ_ONLY;
     show($("queue-empty"), queue.length === 0);
     if (rec && queue.length) {
+      const give = READ_ONLY ? null : A.target("give_floor", rec.person);
       fill($("recommended-box"), el("div", { class: "mod-recommended", "data-testid": "recommended", dataset: { person: rec.person, reason: rec.reason } },
         el("p", { class: "mod-rec-label" }, t("Recommended next")),
         el("p", { class: "mod-rec-name" }, Y.personName(rec.person)),
-        el("p", { class: "mod-rec-reason", "data-testid": "recommended-reason" }, REASON[rec.reason] || rec.reason),
-        canGive ? button(t("Give the floor to {name}", { name: Y.personName(rec.person) }), "give-floor-recommended",
-          () => send("give_floor", { person: rec.person }), "btn-primary btn-block", "N") : null));
+        el("p", { class: "mod-rec-reason", "data-testid": "recommended-reason" }, labels.recommendation(rec.reason)),
+        give ? allowedButton(give, t("Give the floor to {name}", { name: Y.personName(rec.person) }), "give-floor-recommended",
+          () => send("give_floor", { person: rec.person }), "btn-primary btn-block", "N") : null,
+        why(give, "give-floor-why")));
     } else {
       fill($("recommended-box"));
     }
     fill($("queue"), queue.map((h) => {
       const isRec = rec && rec.person === h.person;
+      const give = READ_ONLY || isRec ? null : A.target("give_floor", h.person);
+      const lower = READ_ONLY ? null : A.target("lower_hand", h.person);
       return el("li", { class: isRec ? "is-recommended" : "", dataset: { person: h.person, stance: h.stance } }, el("div", { class: "mod-qrow" },
         el("span", { class: `stance stance-${h.stance}` }, labels.stance(h.stance)),
         el("span", { class: "mod-name" }, Y.personName(h.person)),
         el("span", { class: "mod-small muted" }, t("Spoken {n} of {cap}", { n: h.speeches, cap }), " · ",
           t("hand up {time}", { time: hhmm(h.raised_at) })),
         READ_ONLY ? null : el("span", { class: "mod-row-buttons" },
-          canGive && !isRec ? el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "give-floor-other",
-            "aria-label": t("Give the floor to {name} (with a reason)", { name: Y.personName(h.person) }),
-            onclick: () => openDepart(h.person) }, t("Give the floor…")) : null,
-          el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "lower-hand",
+          give ? giveOtherButton(h.person, give) : null,
+          lower ? follow(el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "lower-hand",
             "aria-label": t("Lower the hand of {name}", { name: Y.personName(h.person) }),
-            onclick: () => send("lower_hand", { person: h.person }) }, t("Lower hand")))));
+            onclick: () => send("lower_hand", { person: h.person }) }, t("Lower hand")), lower) : null)));
     }));
-    const form = $("depart-form");
-    if (form && departPerson && !(canGive && queue.some((h) => h.person === departPerson))) closeDepart();
+    if (departPerson && !mayGiveWithReason(A.target("give_floor", departPerson))) closeDepart();
+  }
+
+  /** give_floor to a hand that is not the recommended speaker: the server asks for a reason
+   * (reason_required), so the button opens the reason form; allowed outright, it gives the floor. */
+  function mayGiveWithReason(verdict) { return !!verdict && (verdict.ok || verdict.code === "reason_required"); }
+  function giveOtherButton(person, verdict) {
+    const node = el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "give-floor-other",
+      "aria-label": t("Give the floor to {name} (with a reason)", { name: Y.personName(person) }),
+      onclick: () => (verdict.ok ? send("give_floor", { person }) : openDepart(person)) }, t("Give the floor…"));
+    return follow(node, mayGiveWithReason(verdict) ? { ok: true } : verdict);
   }
 
   function openDepart(person) {
@@ -288,16 +317,20 @@
   }
 
   // ---- experts and calls to order ------------------------------------------------------------
+  /** The people who may be asked to answer (allowed.give_expert_floor.targets): shown while at
+   * least one of them may be given the floor; the others disabled with the server's reason. */
   function renderExperts(view) {
-    const experts = Object.entries(view.roster).filter(([pid, p]) =>
-      (p.category === "expert" || p.category === "department") && view.present[pid]);
-    const on = view.phase === "debate" && experts.length > 0 && !READ_ONLY;
+    const targets = READ_ONLY ? [] : A.targets("give_expert_floor");
+    const on = targets.some(([, v]) => v.ok);
     show($("experts-panel"), on);
     if (!on) return;
-    fill($("experts"), experts.map(([pid, p]) => el("button", {
-      type: "button", class: "btn", "data-testid": "give-expert-floor", disabled: !!view.speech,
-      onclick: () => send("give_expert_floor", { person: pid }),
-    }, t("Give the floor to {name}", { name: p.name }), " ", el("span", { class: "badge" }, labels.category(p.category)))));
+    fill($("experts"), targets.map(([pid, v]) => {
+      const p = view.roster[pid] || {};
+      return el("span", { class: "mod-expert" },
+        allowedButton(v, [t("Give the floor to {name}", { name: Y.personName(pid) }), " ", el("span", { class: "badge" }, labels.category(p.category))],
+          "give-expert-floor", () => send("give_expert_floor", { person: pid })),
+        why(v));
+    }));
   }
 
   function renderOrder(view) {
@@ -311,45 +344,55 @@
         select.dataset.ids = ids.join(",");
         select.value = keep;
       }
+      Y.enumOptions($("order-reason"), "order_reason");
+      follow(document.querySelector("[data-testid=call-to-order]"), A.of("call_to_order"));
     }
     const calls = view.calls_to_order || [];
     show($("calls-empty"), calls.length === 0);
     fill($("calls"), calls.slice().reverse().map((c) => el("li", {},
       el("span", { class: "mod-small muted" }, hhmm(c.at)), " ",
-      el("strong", {}, Y.personName(c.person)), " · ", labels.orderReason(c.reason, t("Other")),
+      el("strong", {}, Y.personName(c.person)), " · ", labels.orderReason(c.reason),
       c.note ? el("span", { class: "mod-note" }, " — ", c.note) : null)));
   }
 
   // ---- votes ---------------------------------------------------------------------------------
-  function voteTitle(view, v) {
-    return v.kind === "rules" ? t("Vote on the rules of procedure") : t("Vote: {item}", { item: itemLabel(view, v.item) });
-  }
+  const voteTitle = (view, v) => labels.voteTitle(view, v);
 
+  /** The open vote: no per-choice counts until the close (a secret ballot stays secret): how
+   * many have voted by phone, the hand counts entered, and in a named ballot who has voted. */
   function renderVote(view) {
     const v = view.vote;
     show($("vote-panel"), !!v);
     if (!v) return;
     setText($("vote-h"), voteTitle(view, v));
-    setText($("vote-how"), MODE[v.mode] || v.mode);
-    const counts = v.counts || {};
+    setText($("vote-how"), labels.mode(v.mode));
     const hands = v.hand_counts || {};
     const choices = v.abstain ? ["yes", "no", "abstain"] : ["yes", "no"];
     fill($("vote-counts"),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("Choice")), el("th", { scope: "col" }, t("Total")),
-        el("th", { scope: "col" }, t("Phones")), el("th", { scope: "col" }, t("Hands")))),
-      el("tbody", {}, choices.map((c) => {
-        const phone = v.choices ? Object.values(v.choices).filter((x) => x === c).length : null;
-        return el("tr", { dataset: { choice: c } },
-          el("th", { scope: "row" }, choiceLabel(c)),
-          el("td", { class: "mod-count" }, counts[c] != null ? counts[c] : "—"),
-          el("td", {}, phone != null ? phone : "—"),
-          el("td", {}, hands[c] != null ? hands[c] : "—"));
-      })));
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("Choice")), el("th", { scope: "col" }, t("Hands")))),
+      el("tbody", {}, choices.map((c) => el("tr", { dataset: { choice: c } },
+        el("th", { scope: "row" }, choiceLabel(c)),
+        el("td", { class: "mod-count" }, hands[c] != null ? hands[c] : "—")))));
     setText($("vote-base"), t("Phone ballots: {ballots} of {base} · needed to pass: {needed} yes · registered: {registered}",
       { ballots: v.phone_ballots, base: v.base, needed: v.needed, registered: v.registered }));
-    show($("hands-form"), !READ_ONLY && v.mode !== "phone");
-    const abst = document.querySelector('#hands-choice option[value="abstain"]');
-    if (abst) abst.hidden = !v.abstain;
+    const voted = $("vote-voted");
+    show(voted, Array.isArray(v.voted));
+    if (Array.isArray(v.voted)) {
+      setText(voted, v.voted.length ? t("Voted by phone: {names}", { names: v.voted.map(Y.personName).join(t(", ")) }) : t("Nobody has voted by phone yet"));
+    }
+    if (READ_ONLY) return;
+    const hand = A.of("enter_hand_count");
+    show($("hands-form"), !!hand && hand.ok);
+    const select = $("hands-choice");
+    const opts = A.options("enter_hand_count");
+    const sig = JSON.stringify(opts.map(([c, o]) => [c, !!o.ok]));
+    if (select && select.dataset.sig !== sig) {
+      const keep = select.value;
+      fill(select, opts.filter(([, o]) => o.ok).map(([c]) => el("option", { value: c }, labels.choice(c))));
+      select.dataset.sig = sig;
+      if (keep && opts.some(([c, o]) => c === keep && o.ok)) select.value = keep;
+    }
+    follow($("close-vote"), A.of("close_vote"));
   }
 
   function renderResults(view) {
@@ -365,7 +408,7 @@
         el("table", { class: "mod-result-table" }, el("tbody", {}, rows.map((c) => el("tr", { dataset: { choice: c } },
           el("th", { scope: "row" }, choiceLabel(c)), el("td", { class: "mod-count" }, r[c]), el("td", {}, (v.percent && v.percent[c]) || ""))))),
         el("p", { class: "mod-small muted" }, t("Base {base} · registered {registered} · needed {needed} · {mode}",
-          { base: r.base, registered: r.registered, needed: r.needed, mode: MODE[v.mode] || v.mode })));
+          { base: r.base, registered: r.registered, needed: r.needed, mode: labels.mode(v.mode) })));
     }));
   }
 
@@ -472,26 +515,32 @@
       const view = Y.state.view;
       if (!view) return;
       const key = ev.key.toLowerCase();
-      if (key === "n") {
-        if (view.recommended) send("give_floor", { person: view.recommended.person });
-      } else if (key === "e") {
-        send("end_speech");
-      } else if (key === "p") {
-        if (view.speech) send(view.speech.paused_at != null ? "resume_timer" : "pause_timer");
-        else send("pause_timer");
-      } else if (key === "v") {
-        openVote(view);
-      } else if (key === "c") {
-        send("close_vote");
-      } else {
-        return;
-      }
+      const run = KEYS[key];
+      if (!run) return;
+      run(view);
       ev.preventDefault();
     });
   }
 
+  // The shortcuts send what the server allows now; a refused one shows the server's reason.
+  const KEYS = {
+    n: (view) => { if (view.recommended) attempt(A.target("give_floor", view.recommended.person), "give_floor", { person: view.recommended.person }); },
+    e: () => attempt(A.of("end_speech"), "end_speech"),
+    p: () => (A.ok("resume_timer") ? send("resume_timer") : attempt(A.of("pause_timer"), "pause_timer")),
+    v: () => {
+      const open = A.options("open_vote").find(([, v]) => v.ok);
+      if (open) openVote(open[0]); else attempt(A.of("open_vote"), "open_vote");
+    },
+    c: () => attempt(A.of("close_vote"), "close_vote"),
+  };
+
   document.addEventListener("DOMContentLoaded", () => {
     document.body.classList.toggle("is-read-only", READ_ONLY);
+    if (!READ_ONLY) {
+      const mode = $("vote-mode");
+      Y.enumOptions(mode, "vote_mode");
+      if (mode && [...mode.options].some((o) => o.value === DEFAULT_MODE)) mode.value = DEFAULT_MODE;
+    }
     wire();
     Y.onRender(render);
   });

@@ -1,10 +1,11 @@
 /* phone.js — the participant's phone (templates/participant.html). Draws the view and `me`
- * (docs/protocol.md); every rule is the server's: this screen only shows what it says and sends
- * the person's own commands. Names and titles go on the page as text, never as HTML. */
+ * (docs/protocol.md); every rule is the server's: the buttons are what `me.allowed` allows (a
+ * refused one is disabled, and the server's reason is shown), and this screen only sends the
+ * person's own commands. Names and titles go on the page as text, never as HTML. */
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const { t, el, $, show, setText, itemLabel, labels } = Y;
+  const { t, el, $, show, setText, itemLabel, labels, allowed: A, follow } = Y;
 
   let pendingChoice = null;   // the vote choice waiting for "confirm"
   let pendingVoteId = null;
@@ -15,11 +16,33 @@
     try { if (navigator.vibrate) navigator.vibrate(pattern); } catch (err) { /* not supported */ }
   }
 
-  // The phone words sign-in and the rules in plain words; the other phases as every screen does.
+  // The phone words some phases in plain words (keyed by phase); the others as every screen does.
+  const PHASE_TEXT = {
+    signin: () => t("Signing in — the meeting starts soon"),
+    rules: (view) => (view.vote ? t("Voting on the rules of procedure") : t("The rules of procedure are presented")),
+  };
   function phaseText(view) {
-    if (view.phase === "signin") return t("Signing in — the meeting starts soon");
-    if (view.phase === "rules") return view.vote ? t("Voting on the rules of procedure") : t("The rules of procedure are presented");
-    return labels.phaseDetail(view);
+    const own = PHASE_TEXT[view.phase];
+    return own ? own(view) : labels.phaseDetail(view);
+  }
+
+  // Whether the last result stays on the phone, by phase (a new sign-in or a new discussion
+  // clears it from the screen).
+  const SHOWS_LAST_RESULT = { rules: true, explanation: true, voting: true, result: true, concluded: true, ended: true };
+
+  // ---- a secret ballot: the phone keeps what it sent ---------------------------------------
+  // In an anonymous ballot the server does not know which choice is this person's, so the phone
+  // keeps the choice it sent (in memory and in sessionStorage, per meeting and vote) to say
+  // "you voted: yes"; in a named ballot `me.vote.choice` says it.
+  const sent = new Map();
+  const sentKey = (voteId) => `yishi-vote:${Y.boot.meeting}:${voteId}`;
+  function keepChoice(voteId, choice) {
+    sent.set(voteId, choice);
+    try { sessionStorage.setItem(sentKey(voteId), choice); } catch (err) { /* storage off: memory only */ }
+  }
+  function keptChoice(voteId) {
+    if (sent.has(voteId)) return sent.get(voteId);
+    try { return sessionStorage.getItem(sentKey(voteId)); } catch (err) { return null; }
   }
 
   async function send(name, args) {
@@ -49,7 +72,8 @@
 
   function renderSignIn(view, me) {
     const panel = $("signin-panel");
-    const open = !me.signed_in && view.phase !== "ended";
+    const verdict = A.of("sign_in");
+    const open = !!verdict && verdict.ok;
     show(panel, open);
     if (!open) return;
     const remote = view.roster[me.id] && view.roster[me.id].remote;
@@ -62,7 +86,9 @@
     setText(secondary, label[other]);
     primary.dataset.channel = main;
     secondary.dataset.channel = other;
-    primary.disabled = secondary.disabled = busy || !Y.state.online;
+    follow(primary, verdict);
+    follow(secondary, verdict);
+    if (busy) primary.disabled = secondary.disabled = true;
   }
 
   function renderTurn(view, me) {
@@ -70,10 +96,9 @@
     show($("your-turn"), speaking);
     if (!speaking) return;
     const s = view.speech;
-    setText($("turn-hint"), s.kind === "debate" && s.stance
-      ? t("Say first that you are {stance}.", { stance: labels.stance(s.stance) })
-      : "");
-    $("yield").disabled = busy || !Y.state.online;
+    setText($("turn-hint"), s.stance ? t("Say first that you are {stance}.", { stance: labels.stance(s.stance) }) : "");
+    follow($("yield"), A.of("yield_floor"));
+    if (busy) $("yield").disabled = true;
     if (alertedSpeech !== s.id) {
       alertedSpeech = s.id;
       vibrate([400, 150, 400, 150, 400]);
@@ -90,7 +115,7 @@
   function renderQueue(view) {
     const queue = view.queue || [];
     const panel = $("queue-panel");
-    show(panel, view.phase === "debate" && queue.length > 0);
+    show(panel, queue.length > 0);
     setText($("queue-h"), t("Waiting to speak ({count})", { count: queue.length }));
     const list = $("queue");
     list.replaceChildren(...queue.map((h) => el("li", { dataset: { person: h.person } },
@@ -98,27 +123,27 @@
       el("span", { class: "phone-queue-name" }, Y.personName(h.person)))));
   }
 
-  function raiseReason(view, me) {
-    if (!Y.state.online) return t("Waiting for the network to come back");
-    if (!me.signed_in) return t("Please sign in first");
-    if (me.speaking) return t("You are speaking now");
-    if (me.speeches_left <= 0) return t("You have used all your speeches on this item");
-    if (view.phase !== "debate") return t("Hands can be raised during the discussion of an item");
-    return "";
-  }
+  // A refusal of raise_hand that means "not at this point of the meeting at all": the panel is
+  // hidden then, rather than showing a reason for every phase.
+  const HIDES_FLOOR = { wrong_phase: true, meeting_ended: true, not_in_queue_category: true, unknown_person: true };
 
+  /** The floor panel: raise a hand (allowed.raise_hand; a refusal is shown as the reason a hand
+   * cannot be raised), the place in the queue, lower the hand (allowed.lower_hand). */
   function renderFloor(view, me) {
     const panel = $("floor-panel");
     const mayQueue = !!me.may_queue;
-    show(panel, mayQueue && view.phase === "debate");
+    const raise = A.of("raise_hand");
+    const lower = A.of("lower_hand");
+    const hand = me.hand;
+    const on = mayQueue && (!!hand || (!!raise && (raise.ok || !HIDES_FLOOR[raise.code])));
+    show(panel, on);
     show($("watch-panel"), !mayQueue);
     if (!mayQueue) {
       setText($("watch-note"), t("You take part as {category}: you follow the whole meeting, but do not ask to speak or vote here. The moderator gives you the floor when your answer is needed.",
         { category: labels.category(me.category) }));
       return;
     }
-    if (view.phase !== "debate") return;
-    const hand = me.hand;
+    if (!on) return;
     const pos = $("queue-position");
     show(pos, !!hand);
     if (hand) {
@@ -128,30 +153,45 @@
       pos.dataset.position = hand.position;
     }
     setText($("speeches-left"), t("Speeches left on this item: {n}", { n: me.speeches_left }));
-    const reason = hand ? "" : raiseReason(view, me);
+    const reason = hand ? "" : !Y.state.online ? t("Waiting for the network to come back") : A.why(raise);
     const why = $("raise-reason");
     show(why, !!reason);
     setText(why, reason);
+    why.dataset.code = (!hand && raise && !raise.ok && raise.code) || "";
     show($("raise-buttons"), !hand);
-    $("raise-for").disabled = $("raise-against").disabled = !!reason || busy;
-    if (reason) {
-      $("raise-for").setAttribute("aria-describedby", "raise-reason");
-      $("raise-against").setAttribute("aria-describedby", "raise-reason");
-    } else {
-      $("raise-for").removeAttribute("aria-describedby");
-      $("raise-against").removeAttribute("aria-describedby");
+    for (const id of ["raise-for", "raise-against"]) {
+      const b = follow($(id), raise);
+      if (busy) b.disabled = true;
+      if (reason) b.setAttribute("aria-describedby", "raise-reason"); else b.removeAttribute("aria-describedby");
     }
     show($("lower-hand"), !!hand);
-    $("lower-hand").disabled = busy || !Y.state.online;
+    follow($("lower-hand"), lower);
+    if (busy) $("lower-hand").disabled = true;
   }
 
   function renderVideo(view, me) {
     const url = view.meeting && view.meeting.video_url;
     const safe = typeof url === "string" && /^https?:\/\//i.test(url);
-    const on = safe && isOnline(view, me) && view.phase !== "ended";
+    const on = safe && isOnline(view, me) && view.ended_at == null;
     show($("video-panel"), on);
     if (on) $("video-link").setAttribute("href", url);
   }
+
+  // What the phone says about the vote: when this person cannot vote here, by the server's
+  // refusal of cast_vote (its own message otherwise); when they can or did, by the vote's mode.
+  const CANNOT_VOTE = {
+    channel_closed: () => t("Vote by raising your hand in the room."),
+    not_voter: (me) => (me.votes ? t("You were not signed in when this vote opened, so you do not vote in it.")
+      : t("You follow this vote; you do not vote in it.")),
+  };
+  const MAY_VOTE = {
+    mixed: () => t("Vote here on your phone, or by raising your hand in the room — not both."),
+    phone: () => t("Choose once: a vote cannot be changed after you confirm."),
+  };
+  const VOTED = {
+    mixed: () => t("Your vote is counted. Do not raise your hand for this vote."),
+    phone: () => t("Your vote is counted."),
+  };
 
   function renderVote(view, me) {
     const vote = view.vote;
@@ -161,53 +201,50 @@
     if (pendingVoteId !== vote.id) { pendingChoice = null; pendingVoteId = vote.id; }
     setText($("vote-h"), labels.voteTitle(view, vote));
     const mine = me.vote && me.vote.id === vote.id ? me.vote : null;
-    const eligible = !!(mine && mine.eligible);
     const voted = !!(mine && mine.voted);
-    const phoneOpen = vote.mode !== "hands";
+    const cast = A.of("cast_vote");
+    const may = !!cast && cast.ok;
+    // In a named ballot the server says what this person chose; in a secret one only the phone knows.
+    const choice = voted ? (mine.choice || keptChoice(vote.id)) : null;
     const note = $("vote-note");
-    let text = "";
-    if (!eligible) {
-      text = !me.votes ? t("You follow this vote; you do not vote in it.")
-        : t("You were not signed in when this vote opened, so you do not vote in it.");
-    } else if (!phoneOpen) {
-      text = t("Vote by raising your hand in the room.");
-    } else if (voted) {
-      text = vote.mode === "mixed" ? t("Your vote is counted. Do not raise your hand for this vote.") : t("Your vote is counted.");
-    } else if (vote.mode === "mixed") {
-      text = t("Vote here on your phone, or by raising your hand in the room — not both.");
-    } else {
-      text = t("Choose once: a vote cannot be changed after you confirm.");
-    }
+    let text;
+    if (voted) text = (VOTED[vote.mode] || VOTED.phone)();
+    else if (may) text = (MAY_VOTE[vote.mode] || MAY_VOTE.phone)();
+    else text = cast && CANNOT_VOTE[cast.code] ? CANNOT_VOTE[cast.code](me) : A.why(cast);
     setText(note, text);
-    note.classList.toggle("phone-vote-hands", eligible && !phoneOpen);
+    note.dataset.code = (!may && !voted && cast && cast.code) || "";
+    note.classList.toggle("phone-vote-hands", !!cast && cast.code === "channel_closed");
 
-    const showButtons = eligible && phoneOpen;
+    const showButtons = may || voted;
     show($("vote-buttons"), showButtons && !pendingChoice);
-    const abstain = document.querySelector('[data-choice="abstain"]');
-    show(abstain, !!vote.abstain);
     for (const b of document.querySelectorAll("#vote-buttons [data-choice]")) {
-      b.disabled = voted || busy || !Y.state.online;
-      b.setAttribute("aria-pressed", String(voted && mine.choice === b.dataset.choice));
+      const c = b.dataset.choice;
+      const option = A.option("cast_vote", c);
+      show(b, !!option && (option.ok || voted) && (c !== "abstain" || !!vote.abstain));
+      follow(b, option);
+      if (busy) b.disabled = true;
+      b.setAttribute("aria-pressed", String(voted && choice === c));
     }
     const confirmBox = $("vote-confirm-box");
-    const confirming = showButtons && !voted && !!pendingChoice;
+    const confirming = may && !voted && !!pendingChoice;
     show(confirmBox, confirming);
     if (confirming) {
       setText($("vote-confirm-q"), t("You chose {choice} — confirm?", { choice: labels.choice(pendingChoice) }));
-      $("vote-confirm").disabled = busy || !Y.state.online;
+      follow($("vote-confirm"), A.option("cast_vote", pendingChoice));
+      if (busy) $("vote-confirm").disabled = true;
     }
     const votedEl = $("voted");
     show(votedEl, voted);
     if (voted) {
-      setText(votedEl, mine.choice ? t("You voted: {choice}", { choice: labels.choice(mine.choice) }) : t("You have voted"));
-      votedEl.dataset.choice = mine.choice || "";
+      setText(votedEl, choice ? t("You voted: {choice}", { choice: labels.choice(choice) }) : t("You have voted"));
+      votedEl.dataset.choice = choice || "";
     }
   }
 
   function renderResult(view) {
     const panel = $("result");
     const last = Y.lastResult(view);
-    const on = !!last && !view.vote && view.phase !== "debate" && view.phase !== "signin";
+    const on = !!last && !view.vote && !!SHOWS_LAST_RESULT[view.phase];
     show(panel, on);
     if (!on) return;
     const r = last.result;
@@ -262,7 +299,9 @@
     $("vote-confirm").addEventListener("click", async () => {
       const choice = pendingChoice;
       if (!choice) return;
+      const voteId = Y.state.view && Y.state.view.vote && Y.state.view.vote.id;
       const ack = await send("cast_vote", { choice });
+      if (ack && ack.ok && voteId != null) keepChoice(voteId, choice);
       if (ack && (ack.ok || (ack.error && ack.error.code === "already_voted"))) pendingChoice = null;
       render(Y.state);
     });

@@ -6,10 +6,23 @@
   const Y = window.Yishi;
   const { t, el, $, show, setText, itemLabel, labels } = Y;
 
+  // What the projector shows, by phase: the line under the phase when no item is current, the
+  // sentence on an idle screen, and whether the last result stays up. Tables keyed by the phase.
+  const NO_ITEM = { rules: () => t("Adopting the rules of procedure") };
+  const IDLE = {
+    signin: () => t("Please sign in on your phone or with the recorder at the door"),
+    rules: () => t("The rules of procedure are presented"),
+    explanation: () => t("The proposer explains the topic"),
+    debate: () => t("Raise your hand to speak: say first whether you are for or against"),
+    concluded: () => t("All items are settled"),
+    ended: () => t("The meeting has ended"),
+  };
+  const SHOWS_LAST_RESULT = { rules: true, explanation: true, voting: true, result: true, concluded: true, ended: true };
+  const byPhase = (table, view) => (table[view.phase] ? table[view.phase]() : "");
+
   function itemText(view) {
     if (view.current_item != null) return itemLabel(view, view.current_item);
-    if (view.phase === "rules") return t("Adopting the rules of procedure");
-    return "";
+    return byPhase(NO_ITEM, view);
   }
 
   function renderSpeaker(view) {
@@ -47,18 +60,6 @@
         el("span", { class: "proj-bar-count" }, t("{count} people", { count: r[key] })),
         el("span", { class: "proj-bar-pct" }, pct[key] || ""));
     }));
-  }
-
-  function idleText(view) {
-    switch (view.phase) {
-      case "signin": return t("Please sign in on your phone or with the recorder at the door");
-      case "rules": return t("The rules of procedure are presented");
-      case "explanation": return t("The proposer explains the topic");
-      case "debate": return t("Raise your hand to speak: say first whether you are for or against");
-      case "concluded": return t("All items are settled");
-      case "ended": return t("The meeting has ended");
-      default: return "";
-    }
   }
 
   function renderQueue(view) {
@@ -104,11 +105,11 @@
     setText($("item"), itemText(view));
     renderSpeaker(view);
     renderVoting(view);
-    const resultOn = !view.vote && !view.speech && !!Y.lastResult(view) && !["signin", "debate"].includes(view.phase);
+    const resultOn = !view.vote && !view.speech && !!Y.lastResult(view) && !!SHOWS_LAST_RESULT[view.phase];
     renderResult(view, resultOn);
     const idle = !view.vote && !view.speech && !resultOn;
     show($("idle"), idle);
-    if (idle) setText($("idle-text"), idleText(view));
+    if (idle) setText($("idle-text"), byPhase(IDLE, view));
     renderQueue(view);
     renderSignIn(view);
     renderOutcomes(view);

@@ -1,20 +1,18 @@
 /* recorder.js — the recorder's desk (templates/recorder.html): sign-in for people without a
  * phone, hand counts of a vote, a summary per speech, notes; the record fragment (htmx) shows
- * the result. It only draws the staff view (docs/protocol.md) and sends commands: the server
- * checks every rule (an excessive hand count is refused there, and the refusal is shown here).
+ * the result. It only draws the staff view and what the desk may do now (`me.allowed`,
+ * docs/protocol.md) and sends commands: the server checks every rule (an excessive hand count is
+ * refused there, and the server's refusal, which names the limit, is shown here).
  * Everything a person typed goes on the page with textContent (Yishi.el), never as HTML.
  * Lists that hold inputs are updated row by row, so typing is never interrupted by a render. */
 (function () {
   "use strict";
   const Y = window.Yishi;
-  const { t, el, $, show, setText, hhmm, itemLabel, labels } = Y;   // hhmm: China time, as on every screen
+  const { t, el, $, show, setText, hhmm, itemLabel, labels, allowed: A, follow } = Y;   // hhmm: China time, as on every screen
 
-  // The desk's own wording (the shared labels are Yishi.labels): kinds of speech and note, channels.
-  const KIND = { debate: t("Speech"), explanation: t("Explanation of the topic"), expert: t("Expert answers") };
-  const CHANNEL = { room: t("in the room"), online: t("online"), recorder: t("signed in by the recorder") };
-  const NOTE_KIND = {
-    expert_answer: t("Expert answer"), consensus: t("Point of consensus"), dissent: t("Point of dissent"), other: t("Other note"),
-  };
+  // What the desk says when the hand counts cannot be entered, by the server's refusal code
+  // (the server's own message otherwise).
+  const NO_HANDS = { channel_closed: () => t("This vote is by phone only: there is nothing to count by hand.") };
 
   function duration(ms) {
     const s = Math.max(0, Math.floor(ms / 1000));
@@ -78,7 +76,7 @@
   }
 
   function renderRoster(view) {
-    const groups = labels.categoryOrder.map((cat) => ({
+    const groups = labels.categoryOrder(view).map((cat) => ({
       cat, people: Object.entries(view.roster || {}).filter(([, p]) => p.category === cat),
     })).filter((g) => g.people.length);
     keyed($("roster"), groups, (g) => g.cat, () => "group", (g) => {
@@ -95,7 +93,8 @@
       const present = g.people.filter(([pid]) => view.present && view.present[pid]).length;
       setText(group.querySelector("h3"), t("{category}: {present} of {total} signed in", { category: labels.category(g.cat), present, total: g.people.length }));
       keyed(group.querySelector("tbody"), g.people, ([pid]) => pid,
-        ([pid, p]) => JSON.stringify([p.name, p.has_phone, p.remote, view.present[pid] || null, busy.has(pid), confirmOut.has(pid)]),
+        ([pid, p]) => JSON.stringify([p.name, p.has_phone, p.remote, view.present[pid] || null, busy.has(pid), confirmOut.has(pid),
+          A.target("sign_in", pid), A.target("sign_out", pid), Y.state.online]),
         ([pid, p]) => rosterRow(view, pid, p));
     }
   }
@@ -106,19 +105,25 @@
     if (p.has_phone === false) tags.push(el("span", { class: "badge rec-nophone" }, t("no phone")));
     if (p.remote) tags.push(el("span", { class: "badge" }, t("online")));
     const status = here
-      ? el("span", { class: "rec-present", "data-testid": `present-${pid}` }, t("Signed in {time} · {channel}", { time: hhmm(here.at), channel: CHANNEL[here.channel] || here.channel }))
+      ? el("span", { class: "rec-present", "data-testid": `present-${pid}` }, t("Signed in {time} · {channel}", { time: hhmm(here.at), channel: labels.channel(here.channel) }))
       : el("span", { class: "rec-absent", "data-testid": `absent-${pid}` }, t("Not signed in"));
     const name = p.name;
-    const action = here
-      ? el("button", {
-        type: "button", class: "btn btn-danger rec-small", "data-testid": `sign-out-${pid}`, disabled: busy.has(pid),
+    // The action is the one the server allows for this person (sign in or sign out); when it
+    // allows neither, the one that matches the person's presence, disabled with the reason.
+    const inVerdict = A.target("sign_in", pid);
+    const outVerdict = A.target("sign_out", pid);
+    const out = outVerdict && outVerdict.ok ? true : inVerdict && inVerdict.ok ? false : !!here;
+    const action = out
+      ? follow(el("button", {
+        type: "button", class: "btn btn-danger rec-small", "data-testid": `sign-out-${pid}`,
         "aria-label": confirmOut.has(pid) ? t("Confirm: sign out {name}", { name }) : t("Sign out {name}", { name }),
         onclick: () => signOut(pid),
-      }, confirmOut.has(pid) ? t("Click again to sign out") : t("Sign out"))
-      : el("button", {
-        type: "button", class: "btn btn-primary rec-small", "data-testid": `sign-in-${pid}`, disabled: busy.has(pid),
+      }, confirmOut.has(pid) ? t("Click again to sign out") : t("Sign out")), outVerdict)
+      : follow(el("button", {
+        type: "button", class: "btn btn-primary rec-small", "data-testid": `sign-in-${pid}`,
         "aria-label": t("Sign in {name}", { name }), onclick: () => signIn(pid),
-      }, t("Sign in"));
+      }, t("Sign in")), inVerdict);
+    if (busy.has(pid)) action.disabled = true;
     return el("tr", { class: here ? "is-present" : "is-absent", "data-testid": `person-${pid}` },
       el("td", {}, el("span", { class: "rec-name" }, name), " ", tags),
       el("td", {}, status),
@@ -126,11 +131,12 @@
   }
 
   // ---- the vote: hand counts ---------------------------------------------------------------
+  // No per-choice phone counts until the close (a secret ballot stays secret): the desk shows how
+  // many have voted by phone, who in a named ballot, and the hand counts entered.
   let handVoteId = null;
   const lastServer = {};   // choice -> the hand count last seen from the server (to refresh untouched inputs)
 
   function choicesOf(vote) { return vote.abstain ? ["yes", "no", "abstain"] : ["yes", "no"]; }
-  function handsEntered(vote) { return Object.values(vote.hand_counts || {}).reduce((a, b) => a + b, 0); }
 
   function renderVote(view) {
     const vote = view.vote;
@@ -138,26 +144,23 @@
     if (!vote) { handVoteId = null; return; }
     setText($("vote-h"), labels.voteTitle(view, vote));
     setText($("vote-mode"), labels.mode(vote.mode));
-    const counts = vote.counts || {};
     const hands = vote.hand_counts || {};
-    const rows = choicesOf(vote).map((c) => {
-      const hand = hands[c];
-      const total = counts[c] || 0;
-      return el("tr", { "data-testid": `tally-${c}` },
-        el("th", { scope: "row" }, labels.choice(c)),
-        el("td", {}, String(total - (hand || 0))),
-        el("td", {}, hand == null ? "—" : String(hand)),
-        el("td", {}, String(total)));
-    });
-    $("tally").replaceChildren(...rows);
+    $("tally").replaceChildren(...choicesOf(vote).map((c) => el("tr", { "data-testid": `tally-${c}` },
+      el("th", { scope: "row" }, labels.choice(c)),
+      el("td", {}, hands[c] == null ? "—" : String(hands[c])))));
+    setText($("ballots"), t("Phone ballots: {ballots} of {base} · needed to pass: {needed} yes · registered: {registered}",
+      { ballots: vote.phone_ballots, base: vote.base, needed: vote.needed, registered: vote.registered }));
+    const voted = $("voted-list");
+    show(voted, Array.isArray(vote.voted));
+    if (Array.isArray(vote.voted)) {
+      setText(voted, vote.voted.length ? t("Voted by phone: {names}", { names: vote.voted.map(Y.personName).join(t(", ")) }) : t("Nobody has voted by phone yet"));
+    }
 
-    const phoneOnly = vote.mode === "phone";
-    show($("hand-form"), !phoneOnly);
-    show($("vote-phone-only"), phoneOnly);
-    const remaining = vote.base - vote.phone_ballots - handsEntered(vote);
-    setText($("hand-remaining"), phoneOnly ? "" : t("May still be counted by hand: {n}", { n: remaining }));
-    setText($("hand-remaining-how"), phoneOnly ? t("Voters: {base} · phone ballots: {phone}", { base: vote.base, phone: vote.phone_ballots })
-      : t("Voters {base} − phone ballots {phone} − hands already entered {hands}", { base: vote.base, phone: vote.phone_ballots, hands: handsEntered(vote) }));
+    const verdict = A.of("enter_hand_count");
+    const may = !!verdict && verdict.ok;
+    show($("hand-form"), may);
+    show($("hand-none"), !may);
+    setText($("hand-none"), may ? "" : verdict && NO_HANDS[verdict.code] ? NO_HANDS[verdict.code]() : A.why(verdict));
     show($("hand-abstain-field"), !!vote.abstain);
 
     const fresh = vote.id !== handVoteId;
@@ -207,12 +210,8 @@
       for (const e of entries) {
         const ack = await Y.command("enter_hand_count", { choice: e.choice, count: e.count });
         if (!ack.ok) {
-          let text = `${labels.choice(e.choice)}: ${Y.errorText(ack.error) || t("No answer from the server. Please try again.")}`;
-          const now = Y.state.view.vote;
-          if (ack.error && ack.error.code === "count_exceeds" && now) {
-            const others = Object.entries(now.hand_counts || {}).filter(([c]) => c !== e.choice).reduce((a, [, n]) => a + n, 0);
-            text += " " + t("At most {n} can be entered for {choice} now.", { n: Math.max(0, now.base - now.phone_ballots - others), choice: labels.choice(e.choice) });
-          }
+          // The server's refusal says why (an excessive count names the limit).
+          const text = `${labels.choice(e.choice)}: ${Y.errorText(ack.error) || t("No answer from the server. Please try again.")}`;
           setText(err, text);
           show(err, true);
           $(`hand-${e.choice}`).focus();
@@ -266,7 +265,7 @@
 
   function speakerLine(view, s) {
     const p = person(view, s.person);
-    const parts = [el("span", { class: "badge" }, KIND[s.kind] || s.kind), " ",
+    const parts = [el("span", { class: "badge" }, labels.speechKind(s.kind)), " ",
       el("strong", { class: "rec-name" }, Y.personName(s.person))];
     if (p) parts.push(" ", el("span", { class: "muted" }, labels.category(p.category)));
     if (s.stance) parts.push(" ", el("span", { class: `stance stance-${s.stance}` }, labels.stance(s.stance)));
@@ -283,7 +282,7 @@
     const area = $("summary-current");
     if (!s) { currentId = null; return; }
     const p = person(view, s.person);
-    setText($("speech-kind"), KIND[s.kind] || s.kind);
+    setText($("speech-kind"), labels.speechKind(s.kind));
     setText($("speech-name"), Y.personName(s.person));
     setText($("speech-category"), p ? labels.category(p.category) : "");
     const stance = $("speech-stance");
@@ -348,7 +347,7 @@
   function renderNotes(view) {
     const notes = (view.notes || []).slice().reverse();
     $("notes").replaceChildren(...notes.map((n) => el("li", { class: `rec-note rec-note-${n.kind}`, "data-testid": `note-${n.id}` },
-      el("p", { class: "rec-note-head" }, el("span", { class: "badge" }, NOTE_KIND[n.kind] || n.kind), " ",
+      el("p", { class: "rec-note-head" }, el("span", { class: "badge" }, labels.noteKind(n.kind)), " ",
         el("span", { class: "muted" }, [hhmm(n.at), n.item != null ? itemLabel(view, n.item) : ""].filter(Boolean).join(" · "))),
       el("p", { class: "rec-text" }, n.text))));
   }
@@ -371,7 +370,7 @@
       el("span", { class: "badge rec-badge-order" }, t("Call to order")), " ",
       el("span", { class: "muted" }, hhmm(c.at)), " ",
       el("strong", { class: "rec-name" }, Y.personName(c.person)), " — ",
-      labels.orderReason(c.reason, t("Other reason")),
+      labels.orderReason(c.reason),
       c.note ? el("span", { class: "rec-text" }, ` (${c.note})`) : null)));
     const deps = allSpeeches(view).filter((s) => s.departure_reason);
     $("departures").replaceChildren(...deps.map((s) => el("li", { class: "rec-order-item", "data-testid": `departure-${s.id}` },
@@ -396,6 +395,7 @@
   function rerender() { if (Y.state.view) render(Y.state); }
 
   document.addEventListener("DOMContentLoaded", () => {
+    Y.enumOptions($("note-kind"), "note_kind");
     $("hand-form").addEventListener("submit", submitHands);
     $("note-form").addEventListener("submit", addNote);
     const area = $("summary-current");

@@ -92,6 +92,11 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     page.keyboard.press("n")  # give the floor to the recommended speaker
     expect(by(page, "speaker-name")).to_have_text("刘秀英")
     expect(by(page, "speaker-stance")).to_have_text("赞成")
+    # While someone speaks the server refuses the floor to anyone else: the button is disabled
+    # and says why, in the server's words (me.allowed).
+    expect(by(page, "give-floor-recommended")).to_be_disabled()
+    expect(by(page, "give-floor-why")).to_have_text("有人正在发言")
+    expect(person_row(page, "queue", "s2").get_by_test_id("give-floor-other")).to_be_disabled()
     expect(by(page, "countdown")).to_have_text(re.compile(r"^0:(10|0\d)$"))
     expect(by(page, "countdown")).to_have_attribute("data-level", "normal")
     # Pause and resume with P.
@@ -159,7 +164,7 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     expect(by(page, "countdown")).to_have_attribute("data-level", "untimed")
     page.keyboard.press("e")
 
-    # The item vote by phone with V; live counts; C closes it.
+    # The item vote by phone with V; no per-choice counts until the close; C closes it.
     by(page, "vote-mode").select_option("phone")
     page.keyboard.press("v")
     expect(by(page, "vote")).to_be_visible()
@@ -167,9 +172,11 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     s["s1"]("cast_vote", choice="yes")
     s["s2"]("cast_vote", choice="yes")
     s["s3"]("cast_vote", choice="no")
-    expect(by(page, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("2")
-    expect(by(page, "vote-counts").locator("tr[data-choice=no] .mod-count")).to_have_text("1")
     expect(by(page, "vote")).to_contain_text("手机已投 3/6")
+    # A named ballot (the default) says who has voted; the counts per choice wait for the close.
+    expect(by(page, "vote-voted")).to_have_text("已用手机投票：刘秀英、陈伟、孙立军")
+    expect(by(page, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("—")
+    expect(by(page, "vote-counts")).not_to_contain_text("2")
     shot(page, "moderator-vote")
     by(page, "close-vote").click()
     # Base 6, yes 2 (33.3%) < needed 3 → not passed; yes × 3 ≥ base → re-consult (c).
@@ -179,13 +186,18 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     expect(result.locator("tr[data-choice=no]")).to_contain_text("16.7%")
     expect(result.locator("tr[data-choice=not_voting]")).to_contain_text("50.0%")
     expect(by(page, "outcome-form")).to_be_visible()
+    # The outcome classes come from the server: the one the result allows is suggested, a and b
+    # are refused (disabled), d is always possible.
     expect(by(page, "outcome-class")).to_have_value("c")
+    expect(by(page, "outcome-class").locator("option[value=a]")).to_be_disabled()
+    expect(by(page, "outcome-class").locator("option[value=b]")).to_be_disabled()
+    expect(by(page, "outcome-class").locator("option[value=d]")).to_be_enabled()
     by(page, "outcome-when").fill("下月第一周")
     by(page, "outcome-terms").fill("补充费用测算后再议")
     by(page, "declare-outcome").click()
     item0 = by(page, "outcomes").locator("li[data-item='0']")
     expect(item0).to_have_attribute("data-outcome", "c")
-    expect(item0).to_contain_text("择期再次协商")
+    expect(item0).to_contain_text("c. 再协商")
     expect(item0).to_contain_text("再次协商条件：补充费用测算后再议")
     shot(page, "moderator-result")
 
@@ -225,7 +237,10 @@ def test_supervisor_read_only_with_audit_english_and_names_as_text(server, open_
     s1, s2 = remotes(tokens["s1"]), remotes(tokens["s2"])
     s1("cast_vote", choice="yes")
     mod("enter_hand_count", choice="yes", count=3)
-    expect(by(sup, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("4")
+    # The supervisor sees the hands entered and how many voted by phone, not what they chose.
+    expect(by(sup, "vote-base")).to_contain_text("Phone ballots: 1 of 4")
+    expect(by(sup, "vote-voted")).to_have_text(f"Voted by phone: {evil}")
+    expect(by(sup, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("3")
     mod("close_vote")
     expect(by(sup, "result-verdict")).to_have_text("Passed")
     mod("declare_open")

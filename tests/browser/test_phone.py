@@ -110,13 +110,15 @@ def test_sign_in_hand_floor_yield_vote_and_result(server, open_page, remotes):
     expect(by(page, "your-turn")).to_contain_text("轮到您发言了")
     expect(by(page, "yield")).to_be_visible()
     assert page.evaluate("() => window.__buzz.length") >= 1
-    expect(by(page, "raise-reason")).to_have_text("您正在发言")
+    # Why a hand cannot be raised is the server's refusal of raise_hand (me.allowed).
+    expect(by(page, "raise-reason")).to_have_text("正在发言，不能举手")
+    expect(by(page, "raise-reason")).to_have_attribute("data-code", "is_speaking")
     shot(page, "phone-your-turn")
 
     by(page, "yield").click()
     expect(by(page, "your-turn")).to_be_hidden()
     expect(by(page, "speeches-left")).to_have_text("本事项您还可发言 0 次")
-    expect(by(page, "raise-reason")).to_have_text("本事项您的发言次数已用完")
+    expect(by(page, "raise-reason")).to_have_text("本事项发言次数已用完（最多 1 次）")
     expect(by(page, "raise-for")).to_be_disabled()
     expect(by(page, "raise-against")).to_be_disabled()
     shot(page, "phone-cap-reached")
@@ -124,10 +126,10 @@ def test_sign_in_hand_floor_yield_vote_and_result(server, open_page, remotes):
     mod("open_vote", kind="item", mode="phone")
     expect(by(page, "vote-yes")).to_be_visible()
     by(page, "vote-yes").click()
-    expect(by(page, "vote-confirm-box")).to_contain_text("您选择了“同意”，确认吗？")
+    expect(by(page, "vote-confirm-box")).to_contain_text("您选择了“赞成”，确认吗？")
     shot(page, "phone-vote-confirm")
     by(page, "vote-confirm").click()
-    expect(by(page, "voted")).to_have_text("您已投票：同意")
+    expect(by(page, "voted")).to_have_text("您已投票：赞成")
     for testid in ("vote-yes", "vote-no"):
         expect(by(page, testid)).to_be_disabled()
     shot(page, "phone-voted")
@@ -173,11 +175,11 @@ def test_connection_drops_and_comes_back_with_hand_and_vote(server, open_page, r
     expect(by(page, "vote-note")).to_have_text("可以在手机上投票，也可以在会场举手，但只能选一种。")
     by(page, "vote-no").click()
     by(page, "vote-confirm").click()
-    expect(by(page, "voted")).to_have_text("您已投票：不同意")
+    expect(by(page, "voted")).to_have_text("您已投票：反对")
 
     drop_connection(page)
     restore_connection(page)
-    expect(by(page, "voted")).to_have_text("您已投票：不同意")
+    expect(by(page, "voted")).to_have_text("您已投票：反对")
     expect(by(page, "vote-yes")).to_be_disabled()
     expect(by(page, "vote-no")).to_be_disabled()
     expect(by(page, "vote-confirm-box")).to_be_hidden()
@@ -251,3 +253,31 @@ def test_names_are_text_english_watchers_and_online_video(server, open_page, rem
     by(page, "vote-confirm").click()
     expect(by(page, "voted")).to_have_text("You voted: Yes")
     assert dialogs == []
+
+
+def test_a_secret_ballot_phone_keeps_its_own_choice(server, open_page, remotes):
+    """In an anonymous ballot the server no longer knows a phone's choice: the phone keeps what it
+    sent (memory and sessionStorage, per meeting and vote) and says so, also after a reload; the
+    server's me says only that this person has voted."""
+    _mid, tokens = server.create_meeting(meeting_config(ballot="anonymous"))
+    page = open_page(tokens["s1"], PHONE)
+    by(page, "sign-in").click()
+    expect(by(page, "signed-in")).to_be_visible()
+    mod = remotes(tokens["moderator"])
+    adopt_rules_and_begin(mod, ["s2", "s3"], voters=3)
+    mod("open_vote", kind="item", mode="phone")
+    by(page, "vote-no").click()
+    by(page, "vote-confirm").click()
+    expect(by(page, "voted")).to_have_text("您已投票：反对")
+    me_vote = page.evaluate("() => Yishi.state.me.vote")
+    assert me_vote["voted"] is True and me_vote["choice"] is None   # the server does not know it
+
+    page.reload()
+    page.wait_for_selector("#conn[data-state=online]")
+    expect(by(page, "voted")).to_have_text("您已投票：反对")
+    expect(by(page, "vote-no")).to_have_attribute("aria-pressed", "true")
+    expect(by(page, "vote-yes")).to_be_disabled()
+
+    # Another tab (a new session) knows only that this person has voted.
+    other = open_page(tokens["s1"], PHONE)
+    expect(by(other, "voted")).to_have_text("您已投票")

@@ -27,12 +27,12 @@ def adopt_rules(page: Page, mod: Remote, voters: int) -> None:
     mod("present_rules")
     mod("open_vote", kind="rules", mode="hands")
     expect(by("vote-panel")).to_be_visible()
-    expect(by("hand-remaining")).to_have_text(f"还可举手计数：{voters} 人")
+    expect(by("ballots")).to_contain_text(f"手机已投 0/{voters}")
     by("hand-yes").fill(str(voters))
     by("hand-no").fill("0")
     by("hand-submit").click()
     expect(by("hand-saved")).to_have_text("举手人数已录入。")
-    expect(by("hand-remaining")).to_have_text("还可举手计数：0 人")
+    expect(by("tally-yes").locator("td")).to_have_text(str(voters))
     mod("close_vote")
     expect(by("vote-panel")).to_be_hidden()
     mod("declare_open")
@@ -53,9 +53,9 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     expect(by("absent-s5")).to_have_text("未签到")
     # The two residents without a phone are signed in by the recorder, by clicks.
     by("sign-in-s5").click()
-    expect(by("present-s5")).to_contain_text("记录人代签")
+    expect(by("present-s5")).to_contain_text("工作人员代签")
     by("sign-in-s6").click()
-    expect(by("present-s6")).to_contain_text("记录人代签")
+    expect(by("present-s6")).to_contain_text("工作人员代签")
     expect(by("signin")).to_have_text("表决人员已签到 6 / 7")
     expect(by("person-s5")).to_contain_text("无手机")
     # Signing out asks for a second click, then the person is out; sign her in again.
@@ -80,45 +80,45 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     phones["s1"]("cast_vote", choice="yes")
     phones["s2"]("cast_vote", choice="yes")
     phones["s3"]("cast_vote", choice="no")
-    expect(by("hand-remaining")).to_have_text("还可举手计数：3 人")
-    expect(by("tally-yes")).to_contain_text("2")
-    # Too many hands: the server refuses and the desk says why.
+    # No per-choice phone counts while the vote is open: how many, and (a named ballot) who.
+    expect(by("ballots")).to_contain_text("手机已投 3/6")
+    expect(by("voted-list")).to_have_text("已用手机投票：刘秀英、陈伟、孙立军")
+    expect(by("tally-yes").locator("td")).to_have_text("—")
+    # Too many hands: the server refuses and the desk shows its message, which names the limit.
     by("hand-yes").fill("4")
     by("hand-submit").click()
     expect(by("hand-error")).to_be_visible()
     expect(by("hand-error")).to_contain_text("人数超出")
     expect(by("hand-error")).to_contain_text("6")
-    expect(by("hand-remaining")).to_have_text("还可举手计数：3 人")
     shot(page, "recorder-hand-refused")
     by("hand-yes").fill("2")
     by("hand-no").fill("1")
     by("hand-submit").click()
     expect(by("hand-saved")).to_have_text("举手人数已录入。")
     expect(by("hand-error")).to_be_hidden()
-    expect(by("hand-remaining")).to_have_text("还可举手计数：0 人")
-    expect(by("tally-yes").locator("td")).to_have_text(["2", "2", "4"])
-    expect(by("tally-no").locator("td")).to_have_text(["1", "1", "2"])
+    expect(by("tally-yes").locator("td")).to_have_text("2")
+    expect(by("tally-no").locator("td")).to_have_text("1")
     shot(page, "recorder-vote")
     # A recount that lowers yes and raises no goes through (the lower count is sent first).
     by("hand-yes").fill("1")
     by("hand-no").fill("2")
     by("hand-submit").click()
-    expect(by("tally-no").locator("td")).to_have_text(["1", "2", "3"])
-    expect(by("tally-yes").locator("td")).to_have_text(["2", "1", "3"])
+    expect(by("tally-no").locator("td")).to_have_text("2")
+    expect(by("tally-yes").locator("td")).to_have_text("1")
     mod("close_vote")
     expect(by("vote-panel")).to_be_hidden()
 
     votes = record.get_by_test_id("record-votes")
     expect(votes).to_contain_text("第1项：是否加装电梯")
     cells = votes.locator("tr", has_text="第1项").locator("td")
-    expect(cells.nth(1)).to_have_text("手机投票或会场举手")
-    expect(cells.nth(2)).to_have_text("6")        # base
-    expect(cells.nth(3)).to_have_text("7")        # registered
-    expect(cells.nth(4)).to_have_text("350.0%")   # yes: 2 by phone + 1 hand
-    expect(cells.nth(5)).to_have_text("350.0%")   # no: 1 by phone + 2 hands
-    expect(cells.nth(7)).to_have_text("00.0%")    # not voting
-    expect(cells.nth(8)).to_contain_text("1/2")
-    expect(cells.nth(9)).to_have_text("通过")
+    expect(cells.nth(10)).to_have_text("通过")     # once the fragment has caught up with the close
+    expect(cells.nth(2)).to_have_text("手机与举手结合，记名表决")
+    expect(cells.nth(3)).to_have_text("6 人")      # base
+    expect(cells.nth(4)).to_have_text("7 人")      # registered
+    expect(cells.nth(5)).to_have_text("3（50.0%）")  # yes: 2 by phone + 1 hand
+    expect(cells.nth(6)).to_have_text("3（50.0%）")  # no: 1 by phone + 2 hands
+    expect(cells.nth(8)).to_have_text("0（0.0%）")   # not voting
+    expect(cells.nth(9)).to_contain_text("1/2")
     assert not dialogs
 
 
@@ -207,6 +207,6 @@ def test_desk_and_record_in_english(server, open_page, remotes):
     expect(page.locator("#roster-h")).to_have_text("Sign-in")
     expect(by("absent-s5")).to_have_text("Not signed in")
     by("sign-in-s5").click()
-    expect(by("present-s5")).to_contain_text("signed in by the recorder")
-    expect(by("record").get_by_test_id("record-roster")).to_contain_text("Present")
+    expect(by("present-s5")).to_contain_text("Signed in by staff")
+    expect(by("record").get_by_test_id("record-roster")).to_contain_text("出席")   # the record is in Chinese
     expect(by("sheet-link")).to_have_attribute("href", f"/j/{tokens['recorder']}/sheet")
