@@ -43,6 +43,8 @@ def _environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    # Keep the order of dicts (the boot data's enums list values in the catalog's order).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 
 

@@ -275,10 +275,8 @@
     const table = enumTable(kind);
     return Object.prototype.hasOwnProperty.call(table, value) ? table[value] : String(value);
   }
-  // The catalog's order of the values of each kind (the boot JSON's objects come key-sorted).
-  const enumOrder = JSON.parse((document.getElementById("enum-order") || {}).textContent || "{}");
-  /** The values of a kind, in the catalog's order. */
-  function enumValues(kind) { return enumOrder[kind] || Object.keys(enumTable(kind)); }
+  /** The values of a kind, in the catalog's order (the boot JSON keeps it). */
+  function enumValues(kind) { return Object.keys(enumTable(kind)); }
   /** Fill a <select> with the values of a kind (keeping its value), once. */
   function enumOptions(select, kind) {
     if (!select || select.dataset.filled === kind) return;

@@ -14,7 +14,6 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.server.conftest import server  # noqa: F401  (the real server fixture, shared)
 from tests.server.harness import ROOT
 
 CHROMIUM = "/usr/bin/chromium"

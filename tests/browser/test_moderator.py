@@ -17,9 +17,6 @@ from tests.browser.conftest import LAPTOP, shot
 from tests.server.harness import meeting_config
 
 
-
-
-
 def by(page: Page, testid: str):
     return page.get_by_test_id(testid)
 

@@ -11,11 +11,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Remote, PHONE, shot
+from tests.browser.conftest import PHONE, Remote, shot
 from tests.server.harness import meeting_config
-
-
-
 
 
 def adopt_rules_and_begin(mod: Remote, others: list[str], voters: int) -> None:
@@ -33,7 +30,8 @@ def adopt_rules_and_begin(mod: Remote, others: list[str], voters: int) -> None:
 def watch_vibrate(page: Page) -> None:
     page.evaluate("""() => {
         window.__buzz = [];
-        Object.defineProperty(navigator, 'vibrate', {configurable: true, value: (p) => { window.__buzz.push(p); return true; }});
+        Object.defineProperty(navigator, 'vibrate',
+            {configurable: true, value: (p) => { window.__buzz.push(p); return true; }});
     }""")
 
 

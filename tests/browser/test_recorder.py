@@ -3,10 +3,9 @@ in a mixed vote (with the server's refusal of an excessive count shown), a summa
 a speech and a note appearing in the record fragment, and typed markup staying literal text."""
 from __future__ import annotations
 
-
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Remote, LAPTOP, shot
+from tests.browser.conftest import LAPTOP, Remote, shot
 from tests.server.harness import meeting_config, roster
 
 MARKUP = "<script>alert(1)</script>"
@@ -46,7 +45,7 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     by = page.get_by_test_id
     mod = remotes(tokens["moderator"])
     phones = {p: remotes(tokens[p]) for p in ("s1", "s2", "s3", "s4")}
-    for p, r in phones.items():
+    for r in phones.values():
         r("sign_in")
 
     expect(by("signin")).to_have_text("表决人员已签到 4 / 7")

@@ -9,13 +9,6 @@ from tests.server.rooms import Room
 
 
 @pytest.fixture
-def server(tmp_path):
-    srv = ServerProcess(tmp_path / "data").start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
 async def rooms():
     """rooms(server, **params) -> a Room (a meeting of its own); its connections close at the end."""
     made: list[Room] = []
