@@ -53,11 +53,33 @@ class DryRun:
         self.state, self.now = state, now
 
     def verdict(self, actor: Actor, name: str, args: dict | None = None) -> Verdict:
+        return self._try(actor, _parse(name, args or {}))
+
+    def tried(self, actor: Actor, name: str, target: str | None = None, option: Any = None) -> Verdict:
+        """The verdict for the representative arguments of ``name`` (and target or option); the
+        parsed command is kept, since the same few are tried for every person and target."""
+        key = (name, target, option, self._context(name))
+        cmd = _TRIED.get(key)
+        if cmd is None:
+            if len(_TRIED) > 100_000:
+                _TRIED.clear()
+            cmd = _TRIED[key] = _parse(name, self.args(name, target=target, option=option))
+        return self._try(actor, cmd)
+
+    def _try(self, actor: Actor, cmd: Any) -> Verdict:
         try:
-            decide(self.state, _parse(name, args or {}), actor, self.now)
+            decide(self.state, cmd, actor, self.now)
         except DomainError as e:
             return _refusal(e)
         return OK
+
+    def _context(self, name: str) -> int | None:
+        """What of the state the representative arguments of ``name`` depend on (see ``args``)."""
+        if name == "write_summary":
+            return len(self.state.speeches)
+        if name == "declare_outcome":
+            return self.state.current_item
+        return None
 
     # ---- per command -------------------------------------------------------------------------
     def allowed(self, actor: Actor, names: Iterable[str] | None = None) -> dict[str, Verdict]:
@@ -66,11 +88,11 @@ class DryRun:
     def entry(self, actor: Actor, name: str) -> Verdict:
         kind, values = self.candidates(actor, name)
         if kind is None:
-            return self.verdict(actor, name, self.args(name))
+            return self.tried(actor, name)
         if kind == "targets":
-            found = {pid: self.verdict(actor, name, self.args(name, target=pid)) for pid in values}
+            found = {pid: self.tried(actor, name, target=pid) for pid in values}
         else:
-            found = {str(v): self.verdict(actor, name, self.args(name, option=v)) for v in values}
+            found = {str(v): self.tried(actor, name, option=v) for v in values}
             if name == "enter_hand_count":
                 for choice, v in found.items():
                     if v["ok"]:
@@ -164,17 +186,22 @@ _REFUSALS: dict[tuple, Verdict] = {}
 
 
 def _refusal(e: DomainError) -> Verdict:
-    d = e.to_dict()
-    key = (d["code"], d["message_zh"], d["message_en"])
-    v = _REFUSALS.get(key)
+    """The verdict of a refusal; one dict per distinct (code, details), so the messages are
+    formatted once and the same refusal is shared by every person and target it applies to."""
+    key: tuple = (e.code, *sorted(e.details.items()))
+    try:
+        v = _REFUSALS.get(key)
+    except TypeError:  # an unhashable detail: no sharing
+        return {"ok": False, "code": e.code, "message_zh": e.message_zh, "message_en": e.message_en}
     if v is None:
         if len(_REFUSALS) > 50_000:
             _REFUSALS.clear()
-        v = _REFUSALS[key] = {"ok": False, "code": key[0], "message_zh": key[1], "message_en": key[2]}
+        v = _REFUSALS[key] = {"ok": False, "code": e.code, "message_zh": e.message_zh, "message_en": e.message_en}
     return v
 
 
 _PARSED: dict[tuple, Any] = {}
+_TRIED: dict[tuple, Any] = {}  # (name, target, option, context) -> the parsed command tried
 
 
 def _freeze(x: Any) -> Any:

@@ -108,10 +108,20 @@ class DomainError(Exception):
             raise KeyError(f"undocumented error code {code!r}")
         self.code = code
         self.details: dict[str, object] = dict(details)
-        zh, en = MESSAGES[code]
-        self.message_zh = _fill(zh, self.details)
-        self.message_en = _fill(en, self.details)
-        super().__init__(f"{code}: {self.message_en}")
+        super().__init__(code)
+
+    # The messages are filled in when first asked for: dry runs (meeting.projections.allowed)
+    # raise thousands of refusals per batch and read few of their texts.
+    @property
+    def message_zh(self) -> str:
+        return _fill(MESSAGES[self.code][0], self.details)
+
+    @property
+    def message_en(self) -> str:
+        return _fill(MESSAGES[self.code][1], self.details)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message_en}"
 
     def to_dict(self) -> ErrorPayload:
         return {
