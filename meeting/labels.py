@@ -146,8 +146,8 @@ EXTRA_VALUES: dict[str, frozenset[str]] = {"choice": frozenset({"not_voting"})}
 UNIFIED = {
     ("channel", "recorder"): "工作人员代签 (record: 记录人代签, wrong when the moderator signs someone in)",
     ("channel", "room"): "现场（本人手机） (screens: 现场)",
-    ("choice", "yes"): "赞成 (screens: 同意)",
-    ("choice", "no"): "反对 (screens: 不同意)",
+    ("choice", "yes"): "赞成 (screens: 同意; the vote buttons' own 'Yes' now says 赞成 too, as the standards do)",
+    ("choice", "no"): "反对 (screens: 不同意; likewise)",
     ("choice", "not_voting"): "未表决 (screens also: 未投票)",
     ("category", "expert"): "专家学者/专业技术人员 (screens: 专家)",
     ("category", "department"): "辖区职能部门 (screens: 职能部门)",
