@@ -211,7 +211,8 @@
       const left = timeLeft(speech);
       if (left == null) { el.textContent = clock(elapsed(speech)); el.dataset.level = "untimed"; continue; }
       el.textContent = clock(left);
-      el.dataset.level = left <= 0 ? "overrun" : left <= speech.warning_ms ? "warning" : "normal";
+      // The level follows the server's timer (speech_warned, speech_overran), never a local rule.
+      el.dataset.level = speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "normal";
     }
   }
   setInterval(tickCountdowns, 250);

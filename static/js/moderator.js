@@ -248,10 +248,10 @@
     let text = "";
     let level = "";
     if (s) {
-      const left = Y.timeLeft(s);
+      // Warning and overrun as the server's timer recorded them (speech_warned, speech_overran).
       if (s.paused_at != null) { text = t("Timer paused"); level = "paused"; }
-      if (left != null && left <= 0) { text = [text, t("Over time")].filter(Boolean).join(" · "); level = "overrun"; }
-      else if (left != null && left <= s.warning_ms) { text = [text, t("Time is nearly up")].filter(Boolean).join(" · "); level = level || "warning"; }
+      if (s.overrun_at != null) { text = [text, t("Over time")].filter(Boolean).join(" · "); level = "overrun"; }
+      else if (s.warned_at != null) { text = [text, t("Time is nearly up")].filter(Boolean).join(" · "); level = level || "warning"; }
     }
     if (node.textContent !== text) node.textContent = text;
     node.dataset.level = level;
