@@ -11,10 +11,11 @@ the same catalog as JSON and uses ``t()``.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -34,34 +35,28 @@ def pick_lang(query: str | None, cookie: str | None, accept: str | None) -> str:
     return DEFAULT_LANG
 
 
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    """msgid -> text for a language (English: empty, the id is the text)."""
-    out: dict[str, str] = {}
+def _messages(lang: str) -> Iterator[Message]:
+    """The translated messages of every catalog of a language (none for English)."""
     folder = LOCALE_DIR / _BABEL_LOCALE[lang] / "LC_MESSAGES"
     if not folder.is_dir():
-        return out
+        return
     for po in sorted(folder.glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=_BABEL_LOCALE[lang]):
-                if message.id and message.string and not message.fuzzy and not message.context:
-                    out[str(message.id)] = str(message.string)
-    return out
+                if message.id and message.string and not message.fuzzy:
+                    yield message
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """msgid -> text for a language (English: empty, the id is the text)."""
+    return {str(m.id): str(m.string) for m in _messages(lang) if not m.context}
 
 
 @cache
 def contextual(lang: str) -> dict[tuple[str, str], str]:
     """(context, msgid) -> text for the messages with a context (the enum labels)."""
-    out: dict[tuple[str, str], str] = {}
-    folder = LOCALE_DIR / _BABEL_LOCALE[lang] / "LC_MESSAGES"
-    if not folder.is_dir():
-        return out
-    for po in sorted(folder.glob("*.po")):
-        with po.open("rb") as fh:
-            for message in read_po(fh, locale=_BABEL_LOCALE[lang]):
-                if message.id and message.string and not message.fuzzy and message.context:
-                    out[(str(message.context), str(message.id))] = str(message.string)
-    return out
+    return {(str(m.context), str(m.id)): str(m.string) for m in _messages(lang) if m.context}
 
 
 @cache

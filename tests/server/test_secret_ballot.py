@@ -95,39 +95,28 @@ def links(obj, voters=frozenset(PHONES)) -> list[str]:
     non-empty ``choice`` field (in these meetings every phone ballot is anonymous and there are no
     hand counts), or a voter id mapped to a choice."""
     found: list[str] = []
-
-    def walk(x, path):
-        if isinstance(x, dict):
-            if x.get("choice") is not None:
-                found.append(f"{path}: choice {x['choice']!r} in {sorted(x)}")
-            for k, v in x.items():
-                if k in voters and v in CHOICES:
-                    found.append(f"{path}.{k}: {v!r}")
-                walk(v, f"{path}.{k}")
-        elif isinstance(x, list):
-            for n, v in enumerate(x):
-                walk(v, f"{path}[{n}]")
-
-    walk(obj, "")
+    for path, d in dicts(obj):
+        if d.get("choice") is not None:
+            found.append(f"{path}: choice {d['choice']!r} in {sorted(d)}")
+        found += [f"{path}.{k}: {v!r}" for k, v in d.items() if k in voters and isinstance(v, str) and v in CHOICES]
     return found
 
 
 def tallies(obj) -> list[str]:
     """Every per-choice count in ``obj`` (a dict key yes/no/abstain with a number)."""
-    found: list[str] = []
+    return [f"{path}.{k} = {v}" for path, d in dicts(obj) for k, v in d.items()
+            if k in CHOICES and isinstance(v, int) and not isinstance(v, bool)]
 
-    def walk(x, path):
-        if isinstance(x, dict):
-            for k, v in x.items():
-                if k in CHOICES and isinstance(v, int) and not isinstance(v, bool):
-                    found.append(f"{path}.{k} = {v}")
-                walk(v, f"{path}.{k}")
-        elif isinstance(x, list):
-            for n, v in enumerate(x):
-                walk(v, f"{path}[{n}]")
 
-    walk(obj, "")
-    return found
+def dicts(x, path: str = ""):
+    """(path, dict) for every dict inside ``x``."""
+    if isinstance(x, dict):
+        yield path, x
+        for k, v in x.items():
+            yield from dicts(v, f"{path}.{k}")
+    elif isinstance(x, list):
+        for n, v in enumerate(x):
+            yield from dicts(v, f"{path}[{n}]")
 
 
 def version_of(kind: str, data: dict) -> int | None:
