@@ -33,6 +33,12 @@ class Settings:
             base_url=(env.get("YISHI_BASE_URL") or f"http://{host}:{port}").rstrip("/"),
         )
 
+    @property
+    def signing_key_path(self) -> Path:
+        """The server's Ed25519 key that signs the record's checkpoints (meeting/signing.py),
+        generated here on first use like secret.key."""
+        return self.data_dir / "record-signing.key"
+
 
 def _kept(path: Path) -> str:
     """A secret generated on first start and kept in the data folder (readable by the owner only)."""

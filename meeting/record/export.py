@@ -5,6 +5,12 @@ log as stored — ``{"format", "meeting", "title", "count", "final_hash", "event
 actor, payload, command_id, hash}]}`` — and ``load_log`` reads it back, so the record can be
 rebuilt from an exported log and ``python -m meeting verify`` can check it.
 
+With the server's key (``signer``, meeting/signing.py) every export is signed: the record carries
+the checkpoint of the log it was built from (meeting id, event count, hash of the last event; in
+words and as a QR code), and the JSON log carries ``public_key`` and ``checkpoints``: one after
+each ``record_signed`` event (the log as each signer confirmed it) and one at its end. Signatures
+are deterministic, so exporting the same log twice gives the same bytes.
+
 An anonymous ballot's choice is never in the log (it is counted in the ballot box, apart from
 the log; docs/security.md), so every export is the log whole, and verifies whole.
 """
@@ -15,7 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import as_rows, build_record
+from ..signing import Checkpoint, Signer
+from . import labels
+from .model import LogRow, as_rows, build_record
 
 FORMATS = ("docx", "pdf", "md", "html", "json")
 CONTENT_TYPES = {
@@ -36,7 +44,17 @@ class Export:
     ascii_filename: str
 
 
-def log_json(rows: Iterable, meeting_id: str) -> dict:
+def checkpoints(rows: list[LogRow], meeting_id: str, signer: Signer) -> list[Checkpoint]:
+    """After each record_signed event, and at the end of the log."""
+    if not rows or not all(r.hash for r in rows):
+        return []
+    at = [n for n, r in enumerate(rows, start=1) if r.type == "record_signed"]
+    if not at or at[-1] != len(rows):
+        at.append(len(rows))
+    return [signer.checkpoint(meeting_id, n, str(rows[n - 1].hash)) for n in at]
+
+
+def log_json(rows: Iterable, meeting_id: str, signer: Signer | None = None) -> dict:
     rows = as_rows(rows)
     events = []
     title = ""
@@ -44,8 +62,13 @@ def log_json(rows: Iterable, meeting_id: str) -> dict:
         if r.type == "meeting_created":
             title = (r.payload.get("config") or {}).get("title", "")
         events.append(r.to_dict())
-    return {"format": LOG_FORMAT, "meeting": meeting_id, "title": title, "count": len(events),
-            "final_hash": events[-1]["hash"] if events else None, "events": events}
+    doc = {"format": LOG_FORMAT, "meeting": meeting_id, "title": title, "count": len(events),
+           "final_hash": events[-1]["hash"] if events else None}
+    if signer is not None:
+        doc["public_key"] = signer.public_b64
+        doc["checkpoints"] = [cp.to_dict() for cp in checkpoints(rows, meeting_id, signer)]
+    doc["events"] = events
+    return doc
 
 
 def load_log(data: bytes | str | dict) -> tuple[str, list[dict], str | None]:
@@ -67,16 +90,22 @@ def filenames(meeting_id: str, title: str, fmt: str) -> tuple[str, str]:
     return f"{_safe(title)}-{stem}-{_safe(meeting_id)}.{fmt}", f"{ascii_stem}-{_safe(meeting_id)}.{fmt}"
 
 
-def export(rows: Iterable, meeting_id: str, fmt: str, as_of: int | None = None) -> Export:
+def export(rows: Iterable, meeting_id: str, fmt: str, as_of: int | None = None, signer: Signer | None = None,
+           key_url: str = "") -> Export:
+    """``signer``: the server's key, to sign the checkpoint (none: the record says it is unsigned);
+    ``key_url``: where the public key is served (printed on the record)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt}; one of {', '.join(FORMATS)}")
     rows = as_rows(rows)
     if fmt == "json":
-        doc = log_json(rows, meeting_id)
+        doc = log_json(rows, meeting_id, signer)
         data = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
         title = doc["title"]
     else:
         record = build_record(rows, meeting_id, as_of=as_of)
+        if signer is not None and record.final_hash and record.integrity == labels.INT_OK:
+            record.checkpoint = signer.checkpoint(meeting_id, record.event_count, record.final_hash)
+            record.key_url = key_url
         title = record.title
         if fmt == "html":
             from .html import render_html

@@ -23,7 +23,7 @@ F_ITEMS = "协商事项"
 F_TIME = "协商时间"
 F_SCHEDULED = "计划时间"
 F_PLACE = "协商地点"
-F_FORM = "协商形式"
+F_FORM = "协商方式"  # 附件2 的用语（表B.3：协商形式）
 F_TRACK = "议事类型"
 F_MODERATOR = "主持人"
 F_RECORDER = "记录人"
@@ -52,6 +52,11 @@ LEFT_AT = "{time} 离场"
 VOTES_YES = "有"
 VOTES_NO = "无"
 CATEGORY_SUMMARY = "{category}：应到 {registered} 人，实到 {present} 人"
+ATTENDANCE_ALL = "出席情况：协商主体应到 {registered} 人，实到 {present} 人。"
+ATTENDANCE_VOTERS = ("有表决权的利益相关方应到 {registered} 人，实到 {present} 人，"
+                     "{verdict}应到人数的 {num}/{den}（{needed} 人）。")
+ATTENDANCE_MET = "达到"
+ATTENDANCE_NOT_MET = "未达到"
 
 ROSTER_HEAD = ("序号", "姓名", "身份", "表决权", "出席情况", "签到方式", "签到时间")
 
@@ -102,12 +107,12 @@ SECTION_NOTES = "专家意见与记录人备注"
 # ---- votes ----
 SECTION_VOTES = "协商表决"
 CHOICES = ENUMS["choice"]
-VOTES_HEAD = ("次序", "表决事项", "表决方式", "表决基数", "登记人数", CHOICES["yes"], CHOICES["no"], CHOICES["abstain"],
-              CHOICES["not_voting"], "通过条件", "结果")
+VOTES_HEAD = ("次序", "表决事项", "表决方式", "表决基数", "登记人数", "表决人数", CHOICES["yes"], CHOICES["no"],
+              CHOICES["abstain"], CHOICES["not_voting"], "通过条件", "结果")
 VOTE_KIND_RULES = ENUMS["vote_kind"]["rules"]
 VOTE_KIND_ITEM = "第{n}项：{title}"
 VOTE_MODES = ENUMS["vote_mode"]
-COUNT_PERCENT = "{count}（{percent}）"
+COUNT_PERCENT = "{count}\n{percent}"
 THRESHOLD_INCLUSIVE = "赞成达到表决基数的 {num}/{den} 以上（含本数），至少 {needed} 人"
 THRESHOLD_EXCLUSIVE = "赞成超过表决基数的 {num}/{den}，至少 {needed} 人"
 PASSED = "通过"
@@ -115,8 +120,10 @@ NOT_PASSED = "未通过"
 ABANDONED = "中止"
 BASE_NOTE = (
     "表决基数为表决开始时已签到、有表决权的利益相关方人数（不含非涉利益相关人员、辖区职能部门及专业技术指导人员）；"
-    "百分比均以表决基数为分母，保留一位小数。"
+    "登记人数为名单上有表决权的利益相关方人数；表决人数为以手机或举手参加表决（赞成、反对、弃权）的人数。"
+    "赞成、反对、弃权、未表决人数的比例均以表决基数为分母，保留一位小数。"
 )
+HANDS_COUNT = "举手表决（只计人数）：{counts}"
 NO_VOTES = "（无表决）"
 VOTE_OPEN = "表决进行中"
 SECTION_POLL_BOOK = "手机投票名单"
@@ -135,6 +142,8 @@ D_BY_WHEN = "完成时限"
 D_WHEN = "再次协商时机"
 D_TERMS = "再次协商要求"
 D_NOTE = "说明"
+D_SUPERVISION = "如何监督落实"
+FILL_IN = "________________________________"
 OUTCOME_DETAIL_LABELS = {
     "what": D_WHAT,
     "who": D_WHO,
@@ -142,6 +151,7 @@ OUTCOME_DETAIL_LABELS = {
     "when": D_WHEN,
     "terms": D_TERMS,
     "note": D_NOTE,
+    "supervision": D_SUPERVISION,
 }
 ESCALATION = "主持人认定议题涉及本社区（村）大部分群众利益，上升为重大决策事项（{time}）：{reason}"
 DECLARED_AT = "宣布时间"
@@ -151,12 +161,13 @@ SECTION_SIGNATURES = "签字"
 SIGN_ROLES = {r: ENUMS["role"][r] for r in ("moderator", "recorder", "supervisor")}
 SIGN_ORDER = ("recorder", "moderator", "supervisor")
 SIGNED = "{name}（已于 {time} 在系统中签字确认）"
-UNSIGNED = "________________（签字）    日期：____年__月__日"
+NOT_SIGNED = "{name}（未在系统中签字确认）"
+INK = "签字：________________    日期：______年____月____日"
 
 # ---- deadlines ----
 SECTION_DEADLINES = "备案与结果传达"
-DL_FILED = "报居（村）务监督委员会备案（协商结果确定当日或次日，000 §5(7)①）"
-DL_COMMUNICATED = "向利益相关方传达协商结果（确定后两日内，000 §5(7)③）"
+DL_FILED = "报居（村）务监督委员会备案（协商结果确定当日或次日，依据《城乡社区协商操作规程》）"
+DL_COMMUNICATED = "向利益相关方传达协商结果（确定后两日内，依据《城乡社区协商操作规程》）"
 DL_DUE = "期限：{date}"
 DL_DONE = "{time} 完成"
 DL_ON_TIME = "按时"
@@ -172,14 +183,23 @@ DL_NOTE_RULE = (
 )
 DL_NOTE_FALLBACK = "注意：{years}年的法定节假日安排尚未收录，上述期限仅按周六、周日为休息日推算，请人工核对。"
 WEEKDAYS = "一二三四五六日"
+DATETIME = "{y}年{m}月{d}日 {hm}"  # the one date-time format of the record
+DAY = "{y}年{m}月{d}日"
 DATE = "{y}年{m}月{d}日（周{w}）"
 
 # ---- integrity ----
 SECTION_INTEGRITY = "记录校验"
-INT_FINAL_HASH = "事件日志最终哈希（SHA-256）"
+INT_CHECKPOINT = "校验点：会议编号 {meeting}，事件 {count} 件，最后一件事件的哈希（SHA-256）："
 INT_EVENTS = "事件数"
 INT_STATUS = "哈希链校验"
 INT_OK = "完整"
 INT_BROKEN = "异常：{message}"
 INT_UNKNOWN = "未校验（无哈希）"
-INT_HOW = "核对方法：导出 JSON 事件日志后运行 python -m meeting verify 日志文件.json --final-hash 上述哈希"
+INT_SIGNATURE = "本系统服务器对上述校验点的签名（Ed25519）："
+INT_KEY = "服务器公钥：{key}（指纹 {fingerprint}），公布于 {url}"
+INT_KEY_URL = "本系统网址 /record-key"
+INT_UNSIGNED = "服务器签名：导出本表时生成"
+INT_QR = "二维码内容即上述校验点、签名与公钥（校验码文本）。"
+INT_HOW = ("核对方法：向本系统索取本次会议的事件日志，核对其第 {count} 件事件的哈希与上述哈希一致、"
+           "签名用上述公钥验证有效、公钥与本系统公布的一致；其后记录的备案、传达等事件不影响核对结果。"
+           "任何一件事件被修改、删除、插入或调换顺序，该哈希即不一致。")

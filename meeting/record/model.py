@@ -22,10 +22,13 @@ from ..rules import events as ev
 from ..rules.params import RulesParams, Threshold
 from ..rules.state import MeetingState, Speech, Vote, evolve
 from ..rules.votes import format_tenths, tenths
+from ..signing import Checkpoint, fingerprint, unb64
 from . import labels as L
 from .deadlines import CHINA, COMMUNICATE_WITHIN_DAYS, FILE_WITHIN_DAYS, Calendar, Deadline, check
 
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+# Line and paragraph separators (and NEL) are line breaks; a BOM or zero-width no-break space is nothing.
+_NORMALISE = {0x2028: "\n", 0x2029: "\n", 0x0085: "\n", 0xFEFF: None, 0x200B: None}
 
 
 def plain(value: object, one_line: bool = False) -> str:
@@ -33,7 +36,7 @@ def plain(value: object, one_line: bool = False) -> str:
     no bidi overrides, nothing XML 1.0 cannot carry."""
     if value is None:
         return ""
-    text = str(value)
+    text = str(value).translate(_NORMALISE)
     out = []
     for ch in text:
         if ch in "\n\t":
@@ -104,7 +107,21 @@ def link_events(meeting_id: str, events: Iterable[ev.Event], actors: Iterable[st
 def fmt_datetime(ms: int | None) -> str:
     if ms is None:
         return L.BLANK
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    t = datetime.fromtimestamp(ms / 1000, CHINA)
+    return L.DATETIME.format(y=t.year, m=t.month, d=t.day, hm=t.strftime("%H:%M"))
+
+
+def fmt_schedule(text: str) -> str:
+    """A planned time as typed: "2026-11-24 19:00" (or with T / slashes) in the record's format;
+    anything else as it is."""
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d"):
+        try:
+            t = datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+        day = L.DAY.format(y=t.year, m=t.month, d=t.day)
+        return day if pattern == "%Y-%m-%d" else f"{day} {t.strftime('%H:%M')}"
+    return text
 
 
 def fmt_clock(ms: int | None, day_of: int | None = None) -> str:
@@ -113,7 +130,7 @@ def fmt_clock(ms: int | None, day_of: int | None = None) -> str:
         return L.BLANK
     t = datetime.fromtimestamp(ms / 1000, CHINA)
     if day_of is not None and t.date() != datetime.fromtimestamp(day_of / 1000, CHINA).date():
-        return t.strftime("%m-%d %H:%M:%S")
+        return f"{t.month}月{t.day}日 {t.strftime('%H:%M:%S')}"
     return t.strftime("%H:%M:%S")
 
 
@@ -203,6 +220,12 @@ class VoteRecord:
     # who chose what, once closed; an anonymous ballot's choices are in no log, so never here.
     phone_voters: list[str] = field(default_factory=list)
     named: dict[str, list[str]] = field(default_factory=dict)  # choice -> names (named, closed)
+    hands: dict[str, int] = field(default_factory=dict)  # choice -> hand count (closed)
+
+    @property
+    def voted(self) -> int | None:
+        """表决人数: those who voted (yes, no or abstain), by phone or by hand; once closed."""
+        return None if self.yes is None else self.yes + (self.no or 0) + (self.abstain or 0)
 
     @property
     def open(self) -> bool:
@@ -226,10 +249,15 @@ class VoteRecord:
         if not self.phone_voters:
             return None
         head = L.POLL_BOOK_HEAD.format(n=self.n, subject=self.subject, ballot=L.BALLOTS.get(self.ballot, self.ballot))
+        hands = ""
+        if self.hands and self.ballot == "named":  # anonymous: phone totals minus hands could tell a choice
+            counts = "，".join(f"{L.CHOICES.get(c, c)} {n} 人" for c, n in self.hands.items())
+            hands = "；" + L.HANDS_COUNT.format(counts=counts)
         if self.ballot == "named" and self.named:
             parts = [f"{L.CHOICES.get(c, c)}：{'、'.join(names)}" for c, names in self.named.items() if names]
-            return head + L.POLL_BOOK_NAMED.format(count=len(self.phone_voters), choices="；".join(parts))
-        return head + L.POLL_BOOK_VOTERS.format(count=len(self.phone_voters), names="、".join(self.phone_voters))
+            return head + L.POLL_BOOK_NAMED.format(count=len(self.phone_voters), choices="；".join(parts)) + hands
+        return (head + L.POLL_BOOK_VOTERS.format(count=len(self.phone_voters), names="、".join(self.phone_voters))
+                + hands)
 
 
 @dataclass
@@ -278,6 +306,30 @@ class Part:
         return self.head is not None
 
 
+# Relative column widths of the record's tables (each sums to 100): the docx grid and the html
+# colgroup share them, so Word, LibreOffice and the PDF lay the tables out alike.
+COLUMN_WEIGHTS = {
+    "roster": (6, 16, 22, 9, 19, 14, 14),
+    "process": (4.5, 9.5, 13, 9, 11, 6, 9.5, 6, 31.5),
+    "votes": (4, 12, 10, 5.5, 5.5, 5.5, 9.5, 9.5, 9.5, 9.5, 13, 6.5),
+}
+FORM_WEIGHTS = (15, 85)  # label | content
+
+
+def layout_blocks(sections: list[Section]) -> list[tuple[str, list[Section]]]:
+    """The sections as the printed forms lay them out: runs of label | content rows ("form"), and
+    each section that holds a table as a full-width table of its own ("table"), never nested."""
+    out: list[tuple[str, list[Section]]] = []
+    for sec in sections:
+        if any(p.is_table for p in sec.parts):
+            out.append(("table", [sec]))
+        elif out and out[-1][0] == "form":
+            out[-1][1].append(sec)
+        else:
+            out.append(("form", [sec]))
+    return out
+
+
 @dataclass
 class Section:
     label: str
@@ -323,6 +375,9 @@ class Record:
     event_count: int
     final_hash: str | None
     integrity: str
+    quorum: Threshold = field(default_factory=lambda: Threshold(2, 3, True))
+    checkpoint: Checkpoint | None = None  # signed by the server when the record is exported
+    key_url: str = ""  # where the server's public key is served
 
     @property
     def ended(self) -> bool:
@@ -341,9 +396,9 @@ class Record:
             return L.NOT_STARTED
         if self.end_at is None:
             return L.TIME_UNTIL_NOW.format(start=fmt_datetime(self.start_at))
-        end = fmt_datetime(self.end_at)
-        if end[:10] == fmt_datetime(self.start_at)[:10]:
-            end = end[11:]
+        end, start = fmt_datetime(self.end_at), fmt_datetime(self.start_at)
+        if end.split(" ")[0] == start.split(" ")[0]:
+            end = end.split(" ")[1]
         return L.TIME_RANGE.format(start=fmt_datetime(self.start_at), end=end)
 
     def sections(self) -> list[Section]:
@@ -362,7 +417,7 @@ class Record:
         )
         out.append(S(L.F_TIME, self.time_text()))
         if self.scheduled_at:
-            out.append(S(L.F_SCHEDULED, self.scheduled_at))
+            out.append(S(L.F_SCHEDULED, fmt_schedule(self.scheduled_at)))
         out.append(S(L.F_PLACE, self.place or L.BLANK))
         out.append(S(L.F_FORM, f"{self.form}（{self.track}）" if self.track else self.form))
         out.append(S(L.F_MODERATOR, self.moderator or L.BLANK))
@@ -375,7 +430,6 @@ class Record:
             Section(
                 L.F_PARTICIPANTS,
                 [
-                    Part(lines=self.category_lines(), key="categories"),
                     Part(
                         head=L.ROSTER_HEAD,
                         rows=self.roster_rows(),
@@ -383,6 +437,7 @@ class Record:
                         key="roster",
                         row_keys=[f"person-{p.id}" for p in self.roster],
                     ),
+                    Part(lines=self.attendance_lines() + self.category_lines(), key="categories"),
                 ],
             )
         )
@@ -462,6 +517,19 @@ class Record:
                 return p.name
         return plain(pid, one_line=True) or L.BLANK
 
+    def attendance_lines(self) -> list[str]:
+        """应到/实到 of everyone, and of the voting stakeholders against the attendance line (2/3 by default)."""
+        voters = [p for p in self.roster if p.votes]
+        present = [p for p in voters if p.present]
+        q = self.quorum
+        return [
+            L.ATTENDANCE_ALL.format(registered=len(self.roster), present=len(self.present())),
+            L.ATTENDANCE_VOTERS.format(
+                registered=len(voters), present=len(present), num=q.num, den=q.den, needed=q.minimum(len(voters)),
+                verdict=L.ATTENDANCE_MET if q.met(len(present), len(voters)) else L.ATTENDANCE_NOT_MET,
+            ),
+        ]
+
     def category_lines(self) -> list[str]:
         lines = []
         for cat in L.CATEGORY_ORDER:
@@ -528,6 +596,7 @@ class Record:
                     f"{L.VOTE_MODES.get(v.mode, v.mode)}，{L.BALLOTS.get(v.ballot, v.ballot)}",
                     f"{v.base} 人",
                     f"{v.registered} 人",
+                    f"{v.voted} 人" if v.voted is not None else L.BLANK,
                     *counts,
                     fmt_threshold(v.threshold, v.needed),
                     v.result_text,
@@ -543,10 +612,11 @@ class Record:
                 lines.append(f"{head}：{L.OUTCOME_NONE}")
                 continue
             text = f"{head}：{L.OUTCOME_CLASSES[o.outcome]}"
-            if o.details:
-                text += "；" + "；".join(f"{k}：{v}" for k, v in o.details)
+            if o.outcome == "a" and not any(k == L.D_SUPERVISION for k, _ in o.details):
+                o = OutcomeRecord(o.item, o.title, o.outcome, [*o.details, (L.D_SUPERVISION, L.FILL_IN)], o.at)
             text += f"（{L.DECLARED_AT}：{fmt_datetime(o.at)}）"
             lines.append(text)
+            lines += [f"　　{k}：{v}" for k, v in o.details]
         if self.escalation:
             lines.append(
                 L.ESCALATION.format(time=fmt_datetime(self.escalation["at"]), reason=self.escalation["reason"])
@@ -580,18 +650,32 @@ class Record:
         for s in self.signatures:
             label = L.SIGN_ROLES[s.role]
             if s.at is not None:
-                lines.append(f"{label}：" + L.SIGNED.format(name=s.name or L.BLANK, time=fmt_datetime(s.at)))
+                confirmed = L.SIGNED.format(name=s.name or L.BLANK, time=fmt_datetime(s.at))
             else:
-                lines.append(f"{label}：{s.name + ' ' if s.name else ''}{L.UNSIGNED}")
+                confirmed = L.NOT_SIGNED.format(name=s.name or L.BLANK)
+            lines += [f"{label}：{confirmed}", f"　　{L.INK}"]
         return lines
 
     def integrity_lines(self) -> list[str]:
-        return [
-            f"{L.INT_FINAL_HASH}：{self.final_hash or L.BLANK}",
-            f"{L.INT_EVENTS}：{self.event_count}",
+        """The checkpoint in words: meeting, count, hash, the server's signature and key, how to check.
+        (The renderers add the QR code of ``checkpoint.text()`` where a picture fits.)"""
+        lines = [
+            L.INT_CHECKPOINT.format(meeting=self.meeting_id or L.BLANK, count=self.event_count),
+            self.final_hash or L.BLANK,
             f"{L.INT_STATUS}：{self.integrity}",
-            L.INT_HOW,
         ]
+        cp = self.checkpoint
+        if cp is None:
+            lines.append(L.INT_UNSIGNED)
+        else:
+            lines += [
+                L.INT_SIGNATURE,
+                cp.signature,
+                L.INT_KEY.format(key=cp.key, fingerprint=fingerprint(unb64(cp.key)), url=self.key_url or L.INT_KEY_URL),
+                L.INT_QR,
+            ]
+        lines.append(L.INT_HOW.format(count=self.event_count))
+        return lines
 
     def text(self) -> str:
         """The whole record as plain text (what every format must contain)."""
@@ -670,7 +754,8 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
     for i, it in enumerate(items):
         o = state.outcomes.get(i)
         given: dict[str, object] = dict(o.get("details") or {}) if o else {}
-        details = [(L.OUTCOME_DETAIL_LABELS.get(k, k), plain(v)) for k, v in given.items() if v]
+        details = [(L.OUTCOME_DETAIL_LABELS.get(k, k), fmt_schedule(plain(v)) if k == "by_when" else plain(v))
+                   for k, v in given.items() if v]
         outcomes.append(OutcomeRecord(i, it["title"], o["outcome"] if o else None, details, o["at"] if o else None))
 
     supervisors = [names[pid] for pid, p in state.roster.items() if str(p.category) == "supervisor"]
@@ -743,6 +828,7 @@ def build_record(log: Iterable, meeting_id: str | None = None, as_of: int | None
         event_count=len(rows),
         final_hash=rows[-1].hash if hashed else None,
         integrity=integrity,
+        quorum=state.params.quorum,
     )
     record.process = _process(rows, record, state, name, cat)
     return record
@@ -823,6 +909,7 @@ def _vote(n: int, v: Vote, items: list[dict], name) -> VoteRecord:
         abandoned=v.abandoned,
         phone_voters=[name(pid) for pid in v.phone_voters],
         named=named,
+        hands={c: v.hands[c] for c in ("yes", "no", "abstain") if c in v.hands} if v.result is not None else {},
     )
 
 

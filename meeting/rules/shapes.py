@@ -117,11 +117,13 @@ class NoteEntry(TypedDict):
 
 
 class OutcomeDetails(TypedDict, total=False):
-    """What an outcome class needs: a: what, who, by_when; c: when, terms; d: note (any: note)."""
+    """What an outcome class needs: a: what, who, by_when (supervision optional); c: when, terms;
+    d: note (any: note)."""
 
     what: str
     who: str
     by_when: str
+    supervision: str
     when: str
     terms: str
     note: str

@@ -67,7 +67,8 @@ def run_meeting(start: int | None = None, *, names: dict | None = None, summary:
                 note: str = "电梯井道不影响消防通道。", order_note: str = "在陈伟发言时插话",
                 departure: str = "陈伟需先说明一楼住户情况", end: bool = True, sign: bool = True,
                 file_after: float | None = 16 * 3600, communicate_after: float | None = 20 * 3600,
-                params: dict | None = None) -> ActorRoom:
+                params: dict | None = None,
+                supervision: str | None = "居务监督委员会每月检查施工进度并公布") -> ActorRoom:
     """The meeting of the record tests. ``start`` defaults to Tuesday 2026-11-24 19:00 (China).
     file_after / communicate_after: seconds after the end (None: never)."""
     room = ActorRoom(config(names, params=params or {}), now=start if start is not None else ms(2026, 11, 24, 19, 0))
@@ -115,7 +116,7 @@ def run_meeting(start: int | None = None, *, names: dict | None = None, summary:
     room.do(REC, "enter_hand_count", choice="no", count=0)
     room.tick(5).do(MOD, "close_vote")
     room.tick(30).do(MOD, "declare_outcome", item=0, outcome="a", what="向区住建局申报加装电梯", who="社区居委会",
-                     by_when="2026-12-31")
+                     by_when="2026-12-31", supervision=supervision)
     # item 2
     room.tick(10).do(MOD, "begin_item", item=1)
     room.do(P("s1"), "raise_hand", stance="for")

@@ -124,7 +124,7 @@ def test_a_vote_still_open_has_no_counts_in_the_record():
     vote = rec.votes[-1]
     assert vote.open and not vote.counted and vote.yes is None and vote.percent == {}
     row = rec.vote_rows()[-1]
-    assert row[5:9] == ["—"] * 4 and row[10] == "表决进行中"
+    assert row[5:10] == ["—"] * 5 and row[11] == "表决进行中"
     assert vote.phone_voters == ["张建国", "刘秀英", "陈伟", "孙立军", "吴海"] and not vote.named  # who, not what
     assert "已投票 5 人：张建国、刘秀英" in vote.poll_book_line()
 

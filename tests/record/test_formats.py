@@ -6,10 +6,11 @@ import subprocess
 
 import docx
 import pytest
+from docx.oxml.ns import qn
 
 from meeting.chain import link
 from meeting.record import build_record, export, labels as L, load_log
-from meeting.record.docx import render_docx
+from meeting.record.docx import TEXT_TWIPS, render_docx
 from meeting.record.html import render_html
 from meeting.record.markdown import render_markdown
 from meeting.record.pdf import render_pdf
@@ -47,37 +48,40 @@ def pdf_text(data: bytes, tmp_path) -> str:
 def test_docx_is_the_form(record):
     d, text = docx_text(render_docx(record))
     assert d.paragraphs[0].text == L.TITLE
+    # no table inside a table: the form's label | content rows, and one full-width table per section
+    # that holds a table (roster, process, votes), its label and column heads repeated on each page
+    assert all(not cell.tables for t in d.tables for row in t.rows for cell in row.cells)
     form = d.tables[0]
     labels = [row.cells[0].text for row in form.rows]
-    for label in (
-        L.F_TOPIC,
-        L.F_ITEMS,
-        L.F_TIME,
-        L.F_PLACE,
-        L.F_FORM,
-        L.F_MODERATOR,
-        L.F_RECORDER,
-        L.F_SUPERVISORS,
-        L.F_PARTICIPANTS,
-        L.SECTION_PROCESS,
-        L.SECTION_VOTES,
-        L.SECTION_OUTCOMES,
-        L.SECTION_SIGNATURES,
-        L.SECTION_INTEGRITY,
-    ):
+    for label in (L.F_TOPIC, L.F_ITEMS, L.F_TIME, L.F_PLACE, L.F_FORM, L.F_MODERATOR, L.F_RECORDER, L.F_SUPERVISORS):
         assert label in labels
+    assert L.F_FORM == "协商方式"
     row = dict(zip(labels, form.rows, strict=True))
     assert row[L.F_TOPIC].cells[1].text == TITLE and row[L.F_PLACE].cells[1].text == "幸福社区二楼会议室"
-    (roster,) = row[L.F_PARTICIPANTS].cells[1].tables
-    assert len(roster.rows) == 1 + 11
-    (process,) = row[L.SECTION_PROCESS].cells[1].tables
-    assert len(process.rows) == 1 + len(record.process)
-    (votes,) = row[L.SECTION_VOTES].cells[1].tables
-    assert len(votes.rows) == 1 + 3
-    assert [c.text for c in votes.rows[2].cells][5:9] == ["5（83.3%）", "1（16.7%）", "0（0.0%）", "0（0.0%）"]
+    grids = {t.rows[0].cells[0].text: t for t in d.tables[1:] if len(t.columns) > 2}
+    roster, process, votes = grids[L.F_PARTICIPANTS], grids[L.SECTION_PROCESS], grids[L.SECTION_VOTES]
+    assert [c.text for c in roster.rows[1].cells] == list(L.ROSTER_HEAD)
+    assert [c.text for c in process.rows[1].cells] == list(L.PROCESS_HEAD)
+    assert [c.text for c in votes.rows[1].cells] == list(L.VOTES_HEAD)
+    assert len([r for r in roster.rows if len({id(c._tc) for c in r.cells}) == 7]) == 1 + 11
+    assert [c.text for c in votes.rows[3].cells][6:10] == ["5\n83.3%", "1\n16.7%", "0\n0.0%", "0\n0.0%"]
+    for t in d.tables:  # the header rows repeat; grid, table and cell widths agree, in twips
+        xml = t._tbl.xml
+        grid = [int(c.get(qn("w:w"))) for c in t._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert sum(grid) == int(t._tbl.tblPr.find(qn("w:tblW")).get(qn("w:w"))) == TEXT_TWIPS
+        assert 'w:type="fixed"' in xml
+        for r in t.rows:
+            widths = [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in r._tr.tc_lst]
+            assert sum(widths) == TEXT_TWIPS, widths
+        assert xml.count("<w:tblHeader/>") == (2 if len(t.columns) > 2 else 0)
     assert record.final_hash in text and "陈伟需先说明一楼住户情况" in text
-    # the East Asian font is set, so Word does not draw Chinese in a Latin font
-    assert 'w:eastAsia="宋体"' in d.styles["Normal"].element.xml
+    # East Asian font chain and language
+    styles = d.styles.element.xml
+    assert 'w:eastAsia="Noto Serif CJK SC"' in styles and 'w:eastAsia="zh-CN"' in styles
+    font_table = next(r.target_part for r in d.part.rels.values() if r.reltype.endswith("/fontTable")).blob.decode()
+    assert 'w:altName w:val="宋体"' in font_table and 'w:charset w:val="86"' in font_table
+    section = d.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
 
 
 def test_pdf_has_chinese_text_and_an_embedded_cjk_font(record, tmp_path):
@@ -95,11 +99,12 @@ def test_pdf_has_chinese_text_and_an_embedded_cjk_font(record, tmp_path):
 def test_html_and_markdown(record):
     html = render_html(record)
     assert f"<h1>{L.TITLE}</h1>" in html and '<th scope="row">协商议题</th>' in html
-    assert html.count('<table class="inner') == 3
+    assert html.count('<table class="grid') == 3
+    assert "white-space: nowrap" not in html and html.count("<thead>") == 3
     md = render_markdown(record)
     assert md.startswith(f"# {L.TITLE}") and f"## {L.SECTION_VOTES}" in md
     assert "| 2 \\| 第1项：是否加装电梯" not in md  # cells are separated, not escaped
-    assert "5（83.3%）" in md.replace("\\", "")
+    assert "5<br>83\\.3%" in md
 
 
 def test_same_document_from_an_exported_json_log(meeting_rows, tmp_path):

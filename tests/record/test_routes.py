@@ -11,14 +11,17 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClie
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from meeting.chain import check_prefix, diagnose
 from meeting.record.routes import routes
 from meeting.rules import replay
 from meeting.rules.events import from_dict
 from meeting.service import Service
+from meeting.signing import Checkpoint, Signer, unb64
 from meeting.store import Store
 from tests.record.scenario import run_meeting
 
 ENDED, LIVE = "ended01", "live001"
+SIGNER = Signer.generate()
 
 
 def put(store: Store, service: Service, meeting_id: str, room) -> dict:
@@ -37,7 +40,7 @@ def app(tmp_path_factory):
     room = run_meeting(params={"ballot": "anonymous"})
     service = Service(store, b"test-secret", clock=lambda: room.now)
     tokens = {ENDED: put(store, service, ENDED, room), LIVE: put(store, service, LIVE, run_meeting(end=False))}
-    with TestClient(Starlette(routes=routes(service))) as client:
+    with TestClient(Starlette(routes=routes(service, SIGNER))) as client:
         yield client, tokens
     store.close()
 
@@ -94,3 +97,21 @@ def test_404_for_participants_the_projector_unknown_tokens_and_formats(app):
     for token in (tokens[ENDED]["s1"], tokens[ENDED]["projector"], "x" * 24):
         assert client.get(f"/j/{token}/record.docx").status_code == 404
     assert client.get(f"/j/{tokens[ENDED]['moderator']}/record.exe").status_code == 404
+
+
+def test_the_public_key_is_served_to_anyone_and_every_download_is_signed_with_it(app):
+    client, tokens = app
+    r = client.get("/record-key")
+    assert r.status_code == 200 and r.json()["algorithm"] == "Ed25519"
+    key = unb64(r.json()["public_key"])
+    assert key == SIGNER.public_key and r.json()["fingerprint"] == SIGNER.fingerprint
+    md = client.get(f"/j/{tokens[ENDED]['recorder']}/record.md").text.replace("\\", "")
+    assert "http://testserver/record-key" in md and SIGNER.public_b64 in md
+    log = client.get(f"/j/{tokens[ENDED]['recorder']}/record.json").json()
+    assert diagnose(ENDED, log["events"]).intact and log["public_key"] == SIGNER.public_b64
+    for d in log["checkpoints"]:
+        cp = Checkpoint.from_dict(d)
+        assert cp.signature_holds(key)[0] and check_prefix(ENDED, log["events"], cp.meeting, cp.count, cp.hash).ok
+    assert log["checkpoints"][-1]["count"] == log["count"]
+    last = Checkpoint.from_dict(log["checkpoints"][-1])
+    assert last.signature in md  # the record printed from the same log carries the same checkpoint

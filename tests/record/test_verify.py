@@ -1,23 +1,31 @@
 """The exported log and `python -m meeting verify`: intact, or the first event edited, removed or
 reordered is named; the CLI's exit code is 0 or 1. Also `python -m meeting export` on a database."""
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from meeting.chain import diagnose, verify
 from meeting.record import export, load_log
+from meeting.signing import load
 from meeting.store import Store
 from tests.record.scenario import MEETING_ID, run_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(*args, cwd=ROOT):
+def cli(*args, cwd=ROOT, data=None):
+    """The CLI with YISHI_DATA at ``data`` (default: an empty folder, so no server key is found)."""
+    env = {**os.environ, "YISHI_DATA": str(data or EMPTY)}
     return subprocess.run([sys.executable, "-m", "meeting", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=env)
+
+
+EMPTY = Path(tempfile.mkdtemp(prefix="yishi-nokey-"))
 
 
 @pytest.fixture
@@ -135,9 +143,16 @@ def test_cli_export_from_a_database(tmp_path):
     )
     store.close()
     out = tmp_path / "r.md"
-    r = cli("export", MEETING_ID, "--format", "md", "--db", url, "--out", out)
+    data = tmp_path / "data"
+    r = cli("export", MEETING_ID, "--format", "md", "--db", url, "--out", out, data=data)
     assert r.returncode == 0, r.stderr
-    assert out.read_bytes() == export(rows, MEETING_ID, "md", as_of=0).data
-    r = cli("export", MEETING_ID, "--format", "json", "--db", url, "--out", tmp_path / "l.json")
-    assert r.returncode == 0 and cli("verify", tmp_path / "l.json").returncode == 0
+    signer = load(data / "record-signing.key")  # generated into the data folder on first use
+    assert out.read_bytes() == export(rows, MEETING_ID, "md", as_of=0, signer=signer,
+                                      key_url="http://127.0.0.1:8000/record-key").data
+    r = cli("export", MEETING_ID, "--format", "json", "--db", url, "--out", tmp_path / "l.json", data=data)
+    assert r.returncode == 0 and cli("verify", tmp_path / "l.json", data=data).returncode == 0
+    # elsewhere, without the server's key: the chain is intact but the signatures are unchecked (2)
+    assert cli("verify", tmp_path / "l.json").returncode == 2
+    r = cli("verify", tmp_path / "l.json", f"--key={signer.public_b64}")
+    assert r.returncode == 0 and r.stdout.startswith("INTACT"), r.stdout
     assert cli("export", "nope", "--format", "md", "--db", url).returncode == 2
