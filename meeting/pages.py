@@ -9,6 +9,9 @@ exports (``meeting/record/model.py``) from the committed log; ``audit`` the newe
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -17,14 +20,18 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from . import i18n, labels
+from .projections.me import person_me
 from .record import build_record, labels as record_labels
 from .record.model import Section
 from .rules import Role
 from .service import Service
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 SCREENS = {
     Role.MODERATOR: "moderator.html",
     Role.RECORDER: "recorder.html",
@@ -37,6 +44,63 @@ STAFF_ROLES = {Role.MODERATOR, Role.RECORDER, Role.SUPERVISOR}
 # htmx fragments for staff screens: /j/<token>/partial/<name>
 PARTIALS = {"record": "_record.html", "audit": "_audit.html"}
 AUDIT_TAIL = 300
+# The scripts each live screen loads besides live.js (its template loads the same ones): the boot
+# catalog carries only the messages these scripts ask for with t("…"), not every screen's.
+SCREEN_SCRIPTS = {
+    Role.MODERATOR: ("js/after.js", "js/moderator.js"),
+    Role.RECORDER: ("js/after.js", "js/recorder.js"),
+    Role.SUPERVISOR: ("js/after.js", "js/moderator.js"),
+    Role.PARTICIPANT: ("js/phone.js",),
+    Role.PROJECTOR: ("js/projector.js",),
+}
+# The staff screens that refresh server-rendered fragments with htmx (the others never load it).
+HTMX_ROLES = {Role.RECORDER, Role.SUPERVISOR}
+# One year: a versioned static URL (?v=<hash of the file>) never changes its content.
+LONG_CACHE = "public, max-age=31536000, immutable"
+
+
+@cache
+def _file_version(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """``/static/<path>?v=<hash>``: the URL changes whenever the file does, so browsers may keep
+    it for a year (CachedStatic) and a new release is fetched at once."""
+    file = STATIC / path
+    return f"/static/{path}?v={_file_version(path, file.stat().st_mtime_ns)}"
+
+
+class CachedStatic(StaticFiles):
+    """The static files, with long-lived cache headers on versioned URLs (static_url) and
+    revalidation (ETag / Last-Modified) on the others."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        versioned = b"v=" in scope.get("query_string", b"")
+        if response.status_code == 200:
+            response.headers["cache-control"] = LONG_CACHE if versioned else "no-cache"
+        return response
+
+
+_T_CALL = re.compile(r"""\bt\(\s*(["'])((?:\\.|(?!\1).)*)\1""")
+
+
+@cache
+def script_messages(scripts: tuple[str, ...]) -> frozenset[str]:
+    """The message ids the given static scripts pass to t() as a literal (the extraction that
+    tests/test_i18n.py does with Babel, for the screens' boot catalogs)."""
+    ids: set[str] = set()
+    for path in scripts:
+        text = (STATIC / path).read_text(encoding="utf-8")
+        ids.update(m.group(2).replace("\\" + m.group(1), m.group(1)) for m in _T_CALL.finditer(text))
+    return frozenset(ids)
+
+
+def screen_catalog(lang: str, role: Role) -> dict[str, str]:
+    """The boot catalog of a screen: the translated messages that live.js and its own scripts use."""
+    wanted = script_messages(("js/live.js", *SCREEN_SCRIPTS[role]))
+    return {k: v for k, v in i18n.catalog(lang).items() if k in wanted}
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -44,7 +108,9 @@ def _environment(lang: str) -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     # Keep the order of dicts (the boot data's enums list values in the catalog's order).
-    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    # Chinese as UTF-8 in the boot JSON (half the bytes of \\u escapes); tojson still escapes <>&'.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+    env.globals["static"] = static_url
     return env
 
 
@@ -78,9 +144,14 @@ def routes(service: Service, base_url: str) -> list[Route]:
             "role": str(role),
             "person": person,
             "lang": lang,
-            "messages": i18n.catalog(lang),
+            "messages": screen_catalog(lang, role),
             "enums": labels.enums(lang),
         }
+        # The phone paints the greeting and, if the person may sign in now, the sign-in buttons
+        # with the page (allowed.sign_in as the socket would send it), before the socket connects.
+        first = person_me(live.state, person, service.clock()) if role == Role.PARTICIPANT and person else None
+        sign_in = ((first or {}).get("allowed") or {}).get("sign_in") or {}
+        remote = bool(first and person and live.state.roster[person].remote)
         html = render(
             lang,
             SCREENS[role],
@@ -89,6 +160,10 @@ def routes(service: Service, base_url: str) -> list[Route]:
             token=token,
             title=live.state.config.get("title", ""),
             sheet=role in SHEET_ROLES,
+            htmx=role in HTMX_ROLES,
+            person_name=first["name"] if first else "",
+            may_sign_in=bool(sign_in.get("ok")),
+            remote=remote,
         )
         response = HTMLResponse(html)
         if request.query_params.get("lang") in i18n.LANGS:
@@ -161,8 +236,9 @@ def record_blocks(sections: list[Section]) -> list[tuple[bool, list[Section]]]:
     return blocks
 
 
-# The audit trail: which payload values are enum values of which kind (meeting/labels.py), and
-# which name a person. Issue 9 will word each event as a sentence; this shows them in words.
+# The audit trail: each payload value in the words of the room. Which values are enum values of
+# which kind (meeting/labels.py), which name a person, which are times, items, votes, speeches;
+# each key has a label of its own (an English message id, Chinese in moderator.po).
 _VALUE_KINDS = {
     "channel": "channel",
     "by": "role",
@@ -181,7 +257,20 @@ _TYPE_VALUE_KINDS = {
     ("called_to_order", "reason"): "order_reason",
 }
 _PERSON_KEYS = ("person", "recommended", "by_person")
-_HIDDEN_KEYS = ("base", "voters", "config", "params", "result", "threshold")
+_HIDDEN_KEYS = ("base", "voters", "config", "params", "result", "threshold", "secret", "how")
+_TIME_KEYS = ("due_at", "at")
+_SECONDS_KEYS = ("limit_ms", "warning_ms")
+KEY_LABELS = {
+    "item": "Item", "vote_id": "Vote", "speech_id": "Speech", "note_id": "Note no.", "person": "Person",
+    "recommended": "Recommended", "by_person": "Signed in by", "stance": "Stance", "choice": "Choice",
+    "count": "Count", "reason": "Reason", "departure_reason": "Reason for the order", "note": "Note", "text": "Text",
+    "kind": "Kind", "mode": "How the vote is taken", "ballot": "Ballot", "channel": "Channel", "by": "By",
+    "role": "Role", "outcome": "Outcome", "what": "What will be done", "who": "Who carries it out",
+    "by_when": "By when", "when": "When to consult again", "terms": "On what terms",
+    "supervision": "How it will be supervised", "due_at": "Due at", "limit_ms": "Speech limit",
+    "warning_ms": "Warning", "abstain": "Abstaining allowed", "registered": "Registered voters",
+    "voters_present": "Voters present",
+}
 
 
 def _short(value: object, limit: int) -> str:
@@ -189,37 +278,61 @@ def _short(value: object, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _audit_value(e_type: str, key: str, value: object, names: dict[str, str], lang: str) -> str:
+    """One payload value in words: a person by name, an enum value by its label, an item as
+    "Item 1", a time as China time, a duration in seconds, yes/no for a flag."""
+    gettext = i18n.translations(lang).gettext
+    kind = _TYPE_VALUE_KINDS.get((e_type, key)) or _VALUE_KINDS.get(key)
+    if key in _PERSON_KEYS and isinstance(value, str):
+        return names.get(value, value)
+    if kind is not None and isinstance(value, str):
+        return labels.label(lang, kind, value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key == "item" and isinstance(value, int):
+        return gettext("Item {n}").replace("{n}", str(value + 1))
+    if key in _TIME_KEYS and isinstance(value, int):
+        secs = (value // 1000 + 8 * 3600) % 86400
+        return f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+    if key in _SECONDS_KEYS and isinstance(value, int):
+        return gettext("{seconds} s").replace("{seconds}", str(round(value / 1000)))
+    if key in ("vote_id", "speech_id", "note_id") and isinstance(value, int):
+        return f"#{value}"
+    if isinstance(value, (list, tuple)):
+        return "/".join(str(v) for v in value)
+    return _short(value, 60)
+
+
 def audit_row(e: dict, names: dict[str, str], lang: str) -> dict:
     """One stored event as the audit trail shows it: its label, who did it (a person's name, or
-    the role), and its details with enum values in words and persons by name."""
+    the role), and its details in words ("Item: Item 1; Choice: Yes"): labels for the keys, enum
+    values by their labels, persons by name, times in China time."""
+    gettext = i18n.translations(lang).gettext
+    colon = "：" if lang == "zh" else ": "
     role, _sep, actor_person = (e.get("actor") or "").partition(":")
     by = names.get(actor_person, actor_person) if actor_person else labels.label(lang, "role", role)
-    payload = e.get("payload") or {}
+    payload = dict(e.get("payload") or {})
+    if isinstance(payload.get("details"), dict):   # an outcome's details: what, who, by when…
+        payload.update(payload.pop("details"))
     details = []
     for key, value in payload.items():
-        if value is None or key in _HIDDEN_KEYS:
+        if value is None or value == "" or key in _HIDDEN_KEYS:
             continue
-        kind = _TYPE_VALUE_KINDS.get((e["type"], key)) or _VALUE_KINDS.get(key)
-        if key in _PERSON_KEYS and isinstance(value, str):
-            text = names.get(value, value)
-        elif kind is not None and isinstance(value, str):
-            text = labels.label(lang, kind, value)
-        elif isinstance(value, (list, tuple)):
-            text = "/".join(str(v) for v in value)
-        else:
-            text = _short(value, 60)
-        details.append(f"{key}={text}")
+        text = _audit_value(e["type"], key, value, names, lang)
+        details.append(f"{gettext(KEY_LABELS[key]) if key in KEY_LABELS else key}{colon}{text}")
     if isinstance(payload.get("base"), list):
-        details.append(f"base={len(payload['base'])}")
+        details.append(f"{gettext(KEY_LABELS['voters_present'])}{colon}{len(payload['base'])}")
     result = payload.get("result")
     if isinstance(result, dict):
         details.append(
             " ".join(
-                f"{labels.label(lang, 'choice', k)}={result[k]}"
+                f"{labels.label(lang, 'choice', k)} {result[k]}"
                 for k in ("yes", "no", "abstain", "not_voting")
                 if k in result
             )
         )
+        if "passed" in result:
+            details.append(gettext("Passed") if result["passed"] else gettext("Not passed"))
     if e["type"] == "meeting_created":
         details = [str((payload.get("config") or {}).get("title", ""))]
     return {
@@ -228,6 +341,6 @@ def audit_row(e: dict, names: dict[str, str], lang: str) -> dict:
         "type": e["type"],
         "label": labels.label(lang, "event", e["type"]),
         "by": by,
-        "details": "; ".join(details),
+        "details": ("; " if lang == "en" else "；").join(details),
         "hash": e.get("hash") or "",
     }

@@ -107,3 +107,31 @@ def test_labels_po_holds_only_enum_labels():
         messages = [m for m in read_po(fh) if m.id]
     assert messages and all(m.context for m in messages)
     assert i18n.contextual("zh")[("choice", "Yes")] == "赞成"
+
+
+def test_refusals_name_phases_fields_modes_and_reasons_in_words():
+    """Issue 9: a toast never says "当前阶段（result）" or "须填写：what"."""
+    import re as _re
+
+    from meeting.rules.errors import WORDS, DomainError
+    from tests.engine import MOD, Room, config
+
+    cases = [("wrong_phase", {"phase": "result"}, "表决结果", "result"),
+             ("details_required", {"field": "by_when"}, "完成时限", "by when"),
+             ("channel_closed", {"mode": "hands"}, "举手表决", "show of hands"),
+             ("outcome_mismatch", {"reason": "below_terminate"}, "终止（b）", "terminated (b)")]
+    for code, details, zh, en in cases:
+        e = DomainError(code, **details)
+        assert zh in e.message_zh and en in e.message_en, e.to_dict()
+        assert not _re.search(r"[A-Za-z_]{3,}", e.message_zh), e.message_zh
+        assert e.to_dict()["details"] == details   # the details keep the values for programs
+    for key, table in WORDS.items():
+        assert all(zh and en for zh, en in table.values()), key
+    # A real refusal from the engine: declaring "a" for an item whose vote failed.
+    room = Room(config(3)).to_debate()
+    room.do(MOD, "open_vote", kind="item", mode="hands")
+    room.do(MOD, "enter_hand_count", choice="no", count=3)
+    room.do(MOD, "close_vote")
+    refusal = room.refused("outcome_mismatch", MOD, "declare_outcome", item=0, outcome="a",
+                           what="x", who="y", by_when="z")
+    assert "表决未通过" in refusal.message_zh

@@ -204,3 +204,26 @@ def test_the_detector_sees_a_table_and_not_a_lone_key():
 def test_screen_scripts_hold_no_enum_tables():
     """The scripts read boot.enums[kind][value] (meeting/pages.py puts labels.enums(lang) there)."""
     assert not js_enum_tables()
+
+
+def test_the_audit_trail_words_every_value():
+    """Issue 9: "vote_id=2; threshold:[1, 2, True]", "due_at=1795435612226", item=0 were shown."""
+    from meeting.pages import audit_row
+
+    names = {"s1": "刘秀英"}
+    opened = {"seq": 7, "at": 0, "type": "vote_opened", "actor": "moderator", "hash": "ab",
+              "payload": {"vote_id": 2, "kind": "item", "item": 0, "mode": "mixed", "base": ["s1", "s2"],
+                          "registered": 3, "threshold": [1, 2, True], "abstain": False, "ballot": "named"}}
+    row = audit_row(opened, names, "zh")
+    assert "议题：第1项" in row["details"] and "#2" in row["details"] and "到会表决人数：2" in row["details"]
+    assert "vote_id" not in row["details"] and "threshold" not in row["details"] and "True" not in row["details"]
+    warned = {"seq": 9, "at": 0, "type": "speech_warned", "actor": "system", "hash": "cd",
+              "payload": {"speech_id": 3, "due_at": 1795435612226}}
+    text = audit_row(warned, names, "zh")["details"]
+    assert "1795435612226" not in text and re.search(r"\d\d:\d\d:\d\d", text), text
+    outcome = {"seq": 10, "at": 0, "type": "outcome_declared", "actor": "moderator", "hash": "ef",
+               "payload": {"item": 0, "outcome": "a",
+                           "details": {"what": "加装电梯", "who": "居委会", "by_when": "年底"}}}
+    text = audit_row(outcome, names, "zh")["details"]
+    assert "实施内容：加装电梯" in text and "议题：第1项" in text and "what" not in text
+    assert "Item: Item 1" in audit_row(outcome, names, "en")["details"]

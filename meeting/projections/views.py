@@ -27,8 +27,10 @@ def shared_view(state: MeetingState, aud: str) -> dict:
         "roster": {pid: _person(p, staff) for pid, p in state.roster.items()},
         "present": {pid: {"channel": s["channel"], "at": s["at"]} for pid, s in state.signed_in.items()},
         "signin": _signin(state),
+        "rule_numbers": _rule_numbers(state),
         "queue": [
-            {"person": h.person, "stance": h.stance, "raised_at": h.at, "speeches": state.speeches_by(h.person)}
+            {"person": h.person, "stance": h.stance, "raised_at": h.at, "speeches": state.speeches_by(h.person),
+             "spoken_ms": _spoken_ms(state, h.person)}
             for h in queue_order(state)
         ],
         "recommended": {"person": rec.person, "reason": rec.reason} if rec else None,
@@ -48,6 +50,21 @@ def shared_view(state: MeetingState, aud: str) -> dict:
     if staff:
         view["notes"] = list(state.notes)
     return view
+
+
+def _rule_numbers(state: MeetingState) -> dict:
+    """The thresholds in numbers for the voting people signed in now (the base a vote opened now
+    would have), for the screens that present the draft rules."""
+    base, p = len(state.voting_signed_in()), state.params
+    return {"base": base, "adoption_needed": p.adoption_threshold.minimum(base),
+            "substantive_needed": p.substantive_threshold.minimum(base),
+            "terminate_needed": p.terminate_below.minimum(base)}
+
+
+def _spoken_ms(state: MeetingState, person: str) -> int:
+    """A person's speaking time on the current item so far (ended speeches, pauses excluded)."""
+    return sum(sp.elapsed(sp.ended_at) for sp in state.speeches
+               if sp.person == person and sp.item == state.current_item and sp.ended_at is not None)
 
 
 def _person(p, staff: bool) -> dict:
@@ -82,6 +99,8 @@ def _open_vote(v: Vote, staff: bool) -> dict:
     # and, in a named ballot only, who.
     if staff and v.ballot == "named":
         d["voted"] = sorted(v.phone_voters)
+        # Who has not voted by phone yet, in the order of the base (for the recorder to prompt them).
+        d["not_voted"] = [pid for pid in v.base if pid not in v.phone_voters]
     return d
 
 

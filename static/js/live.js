@@ -214,6 +214,16 @@
       // The level follows the server's timer (speech_warned, speech_overran), never a local rule.
       el.dataset.level = speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "normal";
     }
+    // The level in words too, not only a colour: data-timer-words="self" on the speaker's own phone.
+    for (const el of document.querySelectorAll("[data-timer-words]")) {
+      const level = !speech ? "" : speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "";
+      const left = speech ? timeLeft(speech) : null;
+      const text = level === "overrun" ? (el.dataset.timerWords === "self" ? t("Over time — please finish now") : t("Over time"))
+        : level === "warning" && left != null ? t("{seconds} seconds left", { seconds: Math.max(0, Math.ceil(left / 1000)) }) : "";
+      if (el.textContent !== text) el.textContent = text;
+      el.dataset.level = level;
+      el.hidden = !text;
+    }
   }
   setInterval(tickCountdowns, 250);
 
@@ -368,6 +378,35 @@
     return button;
   }
 
+  // ---- the draft rules in plain words, with this meeting's numbers (view.rule_numbers) ---------
+  const CN_DIGITS = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+  /** A threshold [num, den, inclusive] as a fraction in words: "三分之二" / "2/3". */
+  function fraction(th) {
+    const [num, den] = th;
+    if (boot.lang !== "en" && den <= 10 && num <= 10) return `${CN_DIGITS[den]}分之${CN_DIGITS[num]}`;
+    return `${num}/${den}`;
+  }
+  /** The rules of procedure as sentences: time per speech, speeches per item, the thresholds in
+   * words and in numbers for the people signed in now. */
+  function rulesLines(view) {
+    const p = view.params || {};
+    const n = view.rule_numbers || {};
+    const minutes = p.speech_limit_ms / 60000;
+    const warn = Math.round(p.warning_ms / 1000);
+    const lines = [
+      Number.isInteger(minutes) ? t("Each speech: at most {minutes} minutes; a reminder {seconds} seconds before the end", { minutes, seconds: warn })
+        : t("Each speech: at most {limit} seconds; a reminder {seconds} seconds before the end", { limit: Math.round(p.speech_limit_ms / 1000), seconds: warn }),
+      t("Each person speaks at most {n} times on each item; say first whether you are for or against", { n: p.speeches_per_item }),
+      t("These rules are adopted with {fraction} of the votes ({needed} of the {base} voters signed in now)",
+        { fraction: fraction(p.adoption_threshold), needed: n.adoption_needed, base: n.base }),
+      t("An item passes with {fraction} yes ({needed} of {base})", { fraction: fraction(p.substantive_threshold), needed: n.substantive_needed, base: n.base }),
+      t("With fewer than {fraction} yes ({needed} of {base}) the matter is ended", { fraction: fraction(p.terminate_below), needed: n.terminate_needed, base: n.base }),
+    ];
+    if (p.abstain_on_phones) lines.push(t("You may abstain"));
+    lines.push(p.ballot === "anonymous" ? t("Phone ballots are secret") : t("Phone ballots are named"));
+    return lines;
+  }
+
   /** The last vote with a result (not abandoned), or null. */
   function lastResult(view) {
     const votes = (view.votes || []).filter((v) => !v.abandoned && v.result);
@@ -429,14 +468,17 @@
 
   window.Yishi = {
     boot, state, t, el, start, command, toast, errorText, timeLeft, elapsed, clock, serverNow, personName, applyPatch, resync,
-    $, show, setText, fill, chinaTime, hhmm, itemTitle, itemLabel, labels, allowed, follow, enumLabel, enumValues, enumOptions, lastResult, resultRows, outcomeEntries, drawSpeaker, drawResult,
+    $, show, setText, fill, chinaTime, hhmm, itemTitle, itemLabel, labels, rulesLines, allowed, follow, enumLabel, enumValues, enumOptions, lastResult, resultRows, outcomeEntries, drawSpeaker, drawResult,
     onRender(fn) { listeners.push(fn); changed(); },
     onEvent(fn) { eventListeners.push(fn); },
     get socket() { return socket; },
   };
 
-  document.addEventListener("DOMContentLoaded", () => {
+  // Connect as soon as this (deferred) script runs: the handshake overlaps the download of the
+  // screen's own script; a snapshot that arrives first is drawn once the screen listens.
+  function boot0() {
     initLargeText();
     if (boot.token) start();
-  });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot0); else boot0();
 })();

@@ -85,30 +85,108 @@
     rules: () => t("Open the vote on the rules"),
     item: (view) => t("Open the vote on {item}", { item: itemLabel(view, view.current_item) }),
   };
+  // A refusal that means "not at this point of the meeting" hides a step; any other refusal (hands
+  // still up, a speech going on, no quorum…) shows it disabled with the server's reason.
+  const NOT_NOW = { wrong_phase: true, meeting_ended: true, forbidden_role: true, no_meeting: true, unknown_item: true, item_not_next: true,
+    vote_open: true };
+  const relevant = (v) => !!v && (v.ok || !NOT_NOW[v.code]);
   function nextSteps(view) {
     const steps = [];
-    const step = (label, testid, run, key) => steps.push({ label, testid, run, key });
-    if (A.ok("present_rules")) step(t("Present the draft rules"), "present-rules", () => send("present_rules"));
-    for (const [kind, v] of A.options("open_vote")) {
-      if (v.ok && OPEN_VOTE[kind]) step(OPEN_VOTE[kind](view), "open-vote", () => openVote(kind), "V");
+    const step = (verdict, label, testid, run, key) => { if (relevant(verdict)) steps.push({ verdict, label, testid, run, key }); };
+    step(A.of("present_rules"), t("Present the draft rules"), "present-rules", () => send("present_rules"));
+    // A command with options: one button per option the server allows; when it allows none, the
+    // first one it refuses for a reason (not "not now"), disabled.
+    const choose = (name) => {
+      const opts = A.options(name);
+      const ok = opts.filter(([, v]) => v.ok);
+      return ok.length ? ok : opts.filter(([, v]) => relevant(v)).slice(0, 1);
+    };
+    for (const [kind, v] of choose("open_vote")) {
+      if (OPEN_VOTE[kind]) step(v, OPEN_VOTE[kind](view), "open-vote", () => openVote(kind), "V");
     }
-    if (A.ok("declare_open")) step(t("Declare the consultation open"), "declare-open", () => send("declare_open"));
-    if (A.ok("start_explanation")) step(t("Give the proposer the floor to explain"), "start-explanation", () => send("start_explanation"));
-    for (const [item, v] of A.options("begin_item")) {
-      if (v.ok) step(t("Begin {item}", { item: itemLabel(view, Number(item)) }), "begin-item", () => send("begin_item", { item: Number(item) }));
+    step(A.of("declare_open"), t("Declare the consultation open"), "declare-open", () => send("declare_open"));
+    step(A.of("start_explanation"), t("Give the proposer the floor to explain"), "start-explanation", () => send("start_explanation"));
+    for (const [item, v] of choose("begin_item")) {
+      step(v, t("Begin {item}", { item: itemLabel(view, Number(item)) }), "begin-item", () => send("begin_item", { item: Number(item) }));
     }
     return steps;
+  }
+
+  // ---- the second step of an irreversible action ---------------------------------------------
+  /** Ask in the page (a modal <dialog>): the title, what will happen (lines of text), and a
+   * confirm button with the action's name. Resolves true when confirmed; Esc or Cancel is false. */
+  function confirmStep(title, lines, okLabel) {
+    const dialog = $("confirm");
+    setText($("confirm-h"), title);
+    fill($("confirm-lines"), lines.filter(Boolean).map((line) => el("li", {}, line)));
+    setText($("confirm-ok"), okLabel);
+    return new Promise((resolve) => {
+      const done = (answer) => {
+        $("confirm-ok").onclick = $("confirm-cancel").onclick = dialog.oncancel = null;
+        if (dialog.open) dialog.close();
+        resolve(answer);
+      };
+      $("confirm-ok").onclick = () => done(true);
+      $("confirm-cancel").onclick = () => done(false);
+      dialog.oncancel = (ev) => { ev.preventDefault(); done(false); };
+      dialog.showModal();
+      $("confirm-cancel").focus();
+    });
+  }
+
+  /** The items without a declared outcome, as "Item n: title". */
+  function openItems(view) {
+    const out = [];
+    for (let i = 0; i < itemCount(view); i++) if (!view.outcomes[String(i)]) out.push(itemLabel(view, i));
+    return out;
+  }
+
+  /** Close the vote after showing what is in: ballots so far, the hand counts entered, who has not
+   * voted (a named ballot), what is needed to pass. No per-choice count: none exists before the close. */
+  async function confirmCloseVote() {
+    const view = Y.state.view;
+    const v = view && view.vote;
+    const verdict = A.of("close_vote");
+    if (!v || !verdict) return;
+    if (!verdict.ok) { Y.toast(A.why(verdict)); return; }
+    const hands = Object.entries(v.hand_counts || {}).map(([c, n]) => t("{choice} {count}", { choice: choiceLabel(c), count: n }));
+    const missing = Array.isArray(v.not_voted) ? v.not_voted : null;
+    const lines = [
+      v.mode !== "hands" ? t("Phone ballots so far: {ballots} of {base}", { ballots: v.phone_ballots, base: v.base }) : null,
+      v.mode !== "phone" ? (hands.length ? t("Hands counted: {counts}", { counts: hands.join(t(", ")) }) : t("No hands counted yet")) : null,
+      missing && missing.length ? t("Not yet voted by phone: {names}", { names: missing.map(Y.personName).join(t(", ")) }) : null,
+      t("Needed to pass: {needed} yes of {base} voters present", { needed: v.needed, base: v.base }),
+      t("After the close nobody can vote; whoever has not voted counts as not voting, and the result is shown on every screen."),
+    ];
+    if (await confirmStep(t("Close this vote ({title})?", { title: voteTitle(view, v) }), lines, t("Close the vote"))) send("close_vote");
+  }
+
+  async function confirmEndMeeting() {
+    const view = Y.state.view;
+    const open = openItems(view);
+    const lines = [
+      open.length ? t("Items without an outcome: {items}", { items: open.join(t(", ")) }) : t("Every item has an outcome."),
+      t("After the end nobody can speak or vote; only the record can be completed and signed."),
+    ];
+    if (await confirmStep(t("End the meeting now?"), lines, t("End the meeting"))) send("end_meeting");
   }
 
   function renderControls(view) {
     if (READ_ONLY) return;
     const steps = nextSteps(view);
-    const buttons = steps.map((s, i) => button(s.label, s.testid, s.run, i === 0 ? "btn-primary" : "", s.key));
-    if (A.ok("end_meeting")) {
-      buttons.push(button(t("End the meeting"), "end-meeting", () => {
-        if (window.confirm(t("End the meeting now? Only the record can be completed afterwards."))) send("end_meeting");
-      }, steps.length ? "btn-danger" : "btn-primary"));
+    // The primary step is the first one the server would accept now; the others are plain, and a
+    // refused one is disabled with the reason written under it. Dangerous actions are never primary.
+    const primary = steps.find((s) => s.verdict.ok);
+    const buttons = [];
+    for (const s of steps) {
+      buttons.push(allowedButton(s.verdict, s.label, s.testid, s.run, s === primary ? "btn-primary" : "", s.key));
+      if (!s.verdict.ok) buttons.push(why(s.verdict, `${s.testid}-why`));
     }
+    if (!primary && view.ended_at == null) {
+      buttons.push(el("p", { class: "mod-hint", "data-testid": "next-hint" }, view.speech ? t("Someone has the floor: end the speech to go on.")
+        : t("Nothing to start now: follow the floor and the queue.")));
+    }
+    if (A.ok("end_meeting")) buttons.push(button(t("End the meeting…"), "end-meeting", confirmEndMeeting, "btn-danger"));
     if (view.ended_at != null) {
       const base = `/j/${encodeURIComponent(Y.boot.token)}/record`;
       buttons.push(el("a", { class: "btn btn-primary", href: `${base}.html?inline=1`, target: "_blank", rel: "noopener", "data-testid": "record-link" }, t("Open the record")));
@@ -168,7 +246,7 @@
       const first = options.find(([, v]) => v.ok);
       const cls = first ? first[0] : select.value;
       select.value = cls;
-      for (const id of ["outcome-what", "outcome-who", "outcome-by-when", "outcome-when", "outcome-terms", "outcome-note"]) $(id).value = "";
+      for (const id of ["outcome-what", "outcome-who", "outcome-by-when", "outcome-supervision", "outcome-when", "outcome-terms", "outcome-note"]) $(id).value = "";
       showOutcomeFields(cls);
     }
   }
@@ -202,7 +280,7 @@
         el("span", { class: "mod-status muted" }, status),
         !READ_ONLY && signIn && signIn.ok
           ? el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "sign-in-person",
-            "aria-label": t("Sign in {name}", { name: p.name }), onclick: () => send("sign_in", { person: pid }) }, t("Sign in"))
+            onclick: () => send("sign_in", { person: pid }) }, t("Sign in"), el("span", { class: "visually-hidden" }, " ", p.name))
           : null);
     }));
   }
@@ -284,12 +362,13 @@
         el("span", { class: `stance stance-${h.stance}` }, labels.stance(h.stance)),
         el("span", { class: "mod-name" }, Y.personName(h.person)),
         el("span", { class: "mod-small muted" }, t("Spoken {n} of {cap}", { n: h.speeches, cap }), " · ",
+          el("span", { "data-testid": "spoken-time" }, t("{time} on this item", { time: Y.clock(h.spoken_ms || 0) })), " · ",
           t("hand up {time}", { time: hhmm(h.raised_at) })),
         READ_ONLY ? null : el("span", { class: "mod-row-buttons" },
           give ? giveOtherButton(h.person, give) : null,
           lower ? follow(el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "lower-hand",
-            "aria-label": t("Lower the hand of {name}", { name: Y.personName(h.person) }),
-            onclick: () => send("lower_hand", { person: h.person }) }, t("Lower hand")), lower) : null)));
+            onclick: () => send("lower_hand", { person: h.person }) }, t("Lower hand"),
+          el("span", { class: "visually-hidden" }, " ", Y.personName(h.person))), lower) : null)));
     }));
     if (departPerson && !mayGiveWithReason(A.target("give_floor", departPerson))) closeDepart();
   }
@@ -298,9 +377,10 @@
    * (reason_required), so the button opens the reason form; allowed outright, it gives the floor. */
   function mayGiveWithReason(verdict) { return !!verdict && (verdict.ok || verdict.code === "reason_required"); }
   function giveOtherButton(person, verdict) {
+    // The visible words start the accessible name; the person's name follows for a screen reader.
     const node = el("button", { type: "button", class: "btn mod-small-btn", "data-testid": "give-floor-other",
-      "aria-label": t("Give the floor to {name} (with a reason)", { name: Y.personName(person) }),
-      onclick: () => (verdict.ok ? send("give_floor", { person }) : openDepart(person)) }, t("Give the floor…"));
+      onclick: () => (verdict.ok ? send("give_floor", { person }) : openDepart(person)) },
+    t("Give the floor…"), el("span", { class: "visually-hidden" }, " ", Y.personName(person)));
     return follow(node, mayGiveWithReason(verdict) ? { ok: true } : verdict);
   }
 
@@ -345,7 +425,9 @@
         select.value = keep;
       }
       Y.enumOptions($("order-reason"), "order_reason");
-      follow(document.querySelector("[data-testid=call-to-order]"), A.of("call_to_order"));
+      const order = A.of("call_to_order");
+      show($("order-form"), relevant(order));
+      follow(document.querySelector("[data-testid=call-to-order]"), order);
     }
     const calls = view.calls_to_order || [];
     show($("calls-empty"), calls.length === 0);
@@ -379,6 +461,11 @@
     show(voted, Array.isArray(v.voted));
     if (Array.isArray(v.voted)) {
       setText(voted, v.voted.length ? t("Voted by phone: {names}", { names: v.voted.map(Y.personName).join(t(", ")) }) : t("Nobody has voted by phone yet"));
+    }
+    const missing = $("vote-not-voted");
+    show(missing, Array.isArray(v.not_voted) && v.not_voted.length > 0);
+    if (Array.isArray(v.not_voted) && v.not_voted.length) {
+      setText(missing, t("Not yet voted by phone ({count}): {names}", { count: v.not_voted.length, names: v.not_voted.map(Y.personName).join(t(", ")) }));
     }
     if (READ_ONLY) return;
     const hand = A.of("enter_hand_count");
@@ -476,13 +563,35 @@
       const args = { item: view.current_item, outcome: cls };
       const val = (id) => $(id).value.trim();
       if (cls === "a") Object.assign(args, { what: val("outcome-what"), who: val("outcome-who"), by_when: val("outcome-by-when") });
+      if (cls === "a" && val("outcome-supervision")) args.supervision = val("outcome-supervision");
       if (cls === "c") Object.assign(args, { when: val("outcome-when"), terms: val("outcome-terms") });
       if (val("outcome-note")) args.note = val("outcome-note");
+      const verdict = A.option("declare_outcome", cls);
+      if (verdict && !verdict.ok) { Y.toast(A.why(verdict)); return; }
+      const lines = [
+        t("Outcome: {cls}. {label}", { cls, label: labels.outcome(cls) }),
+        args.what ? t("What: {text}", { text: args.what }) : null,
+        args.who ? t("Who: {text}", { text: args.who }) : null,
+        args.by_when ? t("By when: {text}", { text: args.by_when }) : null,
+        args.supervision ? t("Supervision: {text}", { text: args.supervision }) : null,
+        args.when ? t("Consult again: {text}", { text: args.when }) : null,
+        args.terms ? t("Terms: {text}", { text: args.terms }) : null,
+        args.note ? t("Note: {text}", { text: args.note }) : null,
+        t("The outcome goes into the record and is shown on every screen."),
+      ];
+      if (!(await confirmStep(t("Declare the outcome of {item}?", { item: itemLabel(view, view.current_item) }), lines, t("Declare the outcome")))) return;
       await send("declare_outcome", args);
     });
     $("escalate-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      if (!window.confirm(t("Escalate? Every item without an outcome is handed to the residents' decision procedure."))) return;
+      const reason = $("escalate-reason").value.trim();
+      const open = openItems(Y.state.view);
+      const lines = [
+        t("Reason: {text}", { text: reason }),
+        open.length ? t("Handed to the residents' decision procedure: {items}", { items: open.join(t(", ")) }) : null,
+        t("The consultation of these items ends here; the record says why."),
+      ];
+      if (!(await confirmStep(t("Escalate to the residents' decision procedure?"), lines, t("Escalate")))) return;
       const ack = await send("escalate", { reason: $("escalate-reason").value.trim() });
       if (ack && ack.ok) { $("escalate-reason").value = ""; $("escalate-box").open = false; }
     });
@@ -506,7 +615,7 @@
       const ack = await send("enter_hand_count", { choice: $("hands-choice").value, count: Math.round(Number($("hands-count").value)) });
       if (ack && ack.ok) $("hands-count").value = "";
     });
-    $("close-vote").addEventListener("click", () => send("close_vote"));
+    $("close-vote").addEventListener("click", confirmCloseVote);
 
     document.addEventListener("keydown", (ev) => {
       if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
@@ -531,7 +640,7 @@
       const open = A.options("open_vote").find(([, v]) => v.ok);
       if (open) openVote(open[0]); else attempt(A.of("open_vote"), "open_vote");
     },
-    c: () => attempt(A.of("close_vote"), "close_vote"),
+    c: () => confirmCloseVote(),
   };
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -19,7 +19,8 @@
   // The phone words some phases in plain words (keyed by phase); the others as every screen does.
   const PHASE_TEXT = {
     signin: () => t("Signing in — the meeting starts soon"),
-    rules: (view) => (view.vote ? t("Voting on the rules of procedure") : t("The rules of procedure are presented")),
+    rules: (view) => (view.vote ? t("Voting on the rules of procedure")
+      : view.rules_adopted ? t("The rules are adopted — the consultation opens soon") : t("The rules of procedure are presented")),
   };
   function phaseText(view) {
     const own = PHASE_TEXT[view.phase];
@@ -112,6 +113,14 @@
     if (s && !me.speaking) Y.drawSpeaker(s);
   }
 
+  /** The draft rules in plain words while they are presented and voted on (until adopted). */
+  function renderRules(view) {
+    const on = !!view.rules_presented && !view.rules_adopted;
+    show($("rules-panel"), on);
+    if (!on) return;
+    $("rules-list").replaceChildren(...Y.rulesLines(view).map((line) => el("li", {}, line)));
+  }
+
   function renderQueue(view) {
     const queue = view.queue || [];
     const panel = $("queue-panel");
@@ -135,7 +144,8 @@
     const raise = A.of("raise_hand");
     const lower = A.of("lower_hand");
     const hand = me.hand;
-    const on = mayQueue && (!!hand || (!!raise && (raise.ok || !HIDES_FLOOR[raise.code])));
+    // While this person speaks the turn card is all there is: no greyed hand buttons under it.
+    const on = mayQueue && !me.speaking && (!!hand || (!!raise && (raise.ok || !HIDES_FLOOR[raise.code])));
     show(panel, on);
     show($("watch-panel"), !mayQueue);
     if (!mayQueue) {
@@ -259,8 +269,21 @@
   function renderOutcomes(view) {
     const entries = Y.outcomeEntries(view);
     show($("outcomes-panel"), entries.length > 0);
-    $("outcomes").replaceChildren(...entries.map(([i, o]) => el("li", { dataset: { outcome: o.outcome } },
-      el("strong", {}, itemLabel(view, Number(i))), " — ", labels.outcome(o.outcome))));
+    // The outcome with what will be done, by whom, by when (or when to consult again).
+    $("outcomes").replaceChildren(...entries.map(([i, o]) => {
+      const d = o.details || {};
+      const rows = [
+        d.what ? t("What: {text}", { text: d.what }) : null,
+        d.who ? t("Who: {text}", { text: d.who }) : null,
+        d.by_when ? t("By when: {text}", { text: d.by_when }) : null,
+        d.supervision ? t("Supervision: {text}", { text: d.supervision }) : null,
+        d.when ? t("Consult again: {text}", { text: d.when }) : null,
+        d.terms ? t("Terms: {text}", { text: d.terms }) : null,
+      ].filter(Boolean);
+      return el("li", { dataset: { outcome: o.outcome } },
+        el("strong", {}, itemLabel(view, Number(i))), " — ", el("span", { class: "phone-outcome" }, labels.outcome(o.outcome)),
+        rows.length ? el("ul", { class: "phone-outcome-details", "data-testid": "outcome-details" }, rows.map((r) => el("li", {}, r))) : null);
+    }));
   }
 
   function render(state) {
@@ -272,6 +295,7 @@
     renderSignIn(view, me);
     renderTurn(view, me);
     renderSpeaker(view, me);
+    renderRules(view);
     renderQueue(view);
     renderFloor(view, me);
     renderVideo(view, me);

@@ -107,7 +107,14 @@
     renderVoting(view);
     const resultOn = !view.vote && !view.speech && !!Y.lastResult(view) && !!SHOWS_LAST_RESULT[view.phase];
     renderResult(view, resultOn);
-    const idle = !view.vote && !view.speech && !resultOn;
+    // The draft rules while they are presented (before the vote on them opens and until adopted).
+    const rulesOn = !!view.rules_presented && !view.rules_adopted && !view.speech;
+    show($("rules"), rulesOn);
+    if (rulesOn) $("rules-list").replaceChildren(...Y.rulesLines(view).map((line) => el("li", {}, line)));
+    const escalated = !!view.escalation && !view.vote && !view.speech;
+    show($("escalation"), escalated);
+    if (escalated) setText($("escalation-reason"), t("Why: {reason}", { reason: view.escalation.reason }));
+    const idle = !view.vote && !view.speech && !resultOn && !rulesOn && !escalated;
     show($("idle"), idle);
     if (idle) setText($("idle-text"), byPhase(IDLE, view));
     renderQueue(view);

@@ -108,6 +108,8 @@
       ? el("span", { class: "rec-present", "data-testid": `present-${pid}` }, t("Signed in {time} · {channel}", { time: hhmm(here.at), channel: labels.channel(here.channel) }))
       : el("span", { class: "rec-absent", "data-testid": `absent-${pid}` }, t("Not signed in"));
     const name = p.name;
+    // The visible words start the button's accessible name; the person's name follows, for a screen reader.
+    const hiddenName = (n) => el("span", { class: "visually-hidden" }, " ", n);
     // The action is the one the server allows for this person (sign in or sign out); when it
     // allows neither, the one that matches the person's presence, disabled with the reason.
     const inVerdict = A.target("sign_in", pid);
@@ -116,13 +118,12 @@
     const action = out
       ? follow(el("button", {
         type: "button", class: "btn btn-danger rec-small", "data-testid": `sign-out-${pid}`,
-        "aria-label": confirmOut.has(pid) ? t("Confirm: sign out {name}", { name }) : t("Sign out {name}", { name }),
         onclick: () => signOut(pid),
-      }, confirmOut.has(pid) ? t("Click again to sign out") : t("Sign out")), outVerdict)
+      }, confirmOut.has(pid) ? t("Click again to sign out") : t("Sign out"), hiddenName(name)), outVerdict)
       : follow(el("button", {
         type: "button", class: "btn btn-primary rec-small", "data-testid": `sign-in-${pid}`,
-        "aria-label": t("Sign in {name}", { name }), onclick: () => signIn(pid),
-      }, t("Sign in")), inVerdict);
+        onclick: () => signIn(pid),
+      }, t("Sign in"), hiddenName(name)), inVerdict);
     if (busy.has(pid)) action.disabled = true;
     return el("tr", { class: here ? "is-present" : "is-absent", "data-testid": `person-${pid}` },
       el("td", {}, el("span", { class: "rec-name" }, name), " ", tags),

@@ -112,3 +112,77 @@ def remotes(server):
     yield _open
     for r in opened:
         r.close()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"   # axe-core, test-only (static/vendor/VERSIONS.md)
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page as it is now; the violations of the given impacts, each as
+    {id, impact, help, targets}. axe is put in the page through DevTools (not a <script>: the
+    page's Content-Security-Policy allows only our own static files), never by the server."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        cdp = page.context.new_cdp_session(page)
+        try:
+            cdp.send("Runtime.evaluate", {"expression": AXE.read_text(encoding="utf-8")})
+        finally:
+            cdp.detach()
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ["violations"] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+            targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+    }""")
+    return [v for v in result if v["impact"] in impacts]
+
+
+def tap_gaps(page: Page, selector: str) -> list[float]:
+    """The vertical and horizontal gaps (px) between each pair of visible tap targets matching the
+    selector that sit next to each other (overlapping in the other axis)."""
+    return page.evaluate("""(sel) => {
+        const rects = [...document.querySelectorAll(sel)].filter((n) => n.offsetParent !== null)
+            .map((n) => n.getBoundingClientRect());
+        const gaps = [];
+        for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+            const a = rects[i], b = rects[j];
+            const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const overlapY = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (overlapX > 0) gaps.push(Math.max(b.top - a.bottom, a.top - b.bottom));
+            else if (overlapY > 0) gaps.push(Math.max(b.left - a.right, a.left - b.right));
+        }
+        return gaps;
+    }""", selector)
+
+
+CJK_SCREEN_TEXT = """() => {
+    // Every text a person sees (visible text nodes, titles, aria-labels, placeholders) on a Chinese
+    // screen: words in Latin letters or raw codes are collected (names typed by people excluded by
+    // the caller).
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const n = walker.currentNode;
+        const p = n.parentElement;
+        if (!p || p.closest("script, style, [hidden], kbd, code, .mod-hash, [lang=en]")) continue;
+        if (p.offsetParent === null && getComputedStyle(p).position !== "fixed") continue;
+        const text = n.textContent.trim();
+        if (text) out.push(text);
+    }
+    for (const n of document.querySelectorAll("[title], [aria-label], [placeholder]")) {
+        for (const a of ["title", "aria-label", "placeholder"]) if (n.getAttribute(a)) out.push(n.getAttribute(a));
+    }
+    return out;
+}"""
+
+
+def latin_words(page: Page, allowed: set[str] | None = None) -> list[str]:
+    """Words of two or more Latin letters (a code, an English word, a key like vote_id) in what a
+    Chinese screen shows; ``allowed`` are exceptions (a meeting's own names)."""
+    import re
+
+    allowed = allowed or set()
+    found = []
+    for text in page.evaluate(CJK_SCREEN_TEXT):
+        for word in re.findall(r"[A-Za-z_]{2,}", text):
+            if word not in allowed:
+                found.append(f"{word} in {text[:60]!r}")
+    return found

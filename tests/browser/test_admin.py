@@ -61,3 +61,34 @@ def test_the_admin_pages_need_the_key(server):
     assert [p["category"] for p in people] == ["proposer", "stakeholder", "stakeholder"]
     assert people[1]["has_phone"] is False and people[1]["votes"] is False
     assert people[2]["remote"] is True and people[2]["phone"] == "138-0000-0003"
+
+
+def test_the_roster_is_uploaded_as_excel_or_csv_with_a_report_per_row(browser, server, tmp_path):
+    from tests.attack.test_roster_upload import GOOD, workbook
+
+    good = tmp_path / "名单.xlsx"
+    good.write_bytes(workbook(GOOD))
+    bad = tmp_path / "名单.csv"
+    bad.write_text("姓名,身份,有手机\n张三,议题提出人,是\n李四,路人甲,\n,居民,\n王五,居民,也许\n", encoding="utf-8-sig")
+    ctx = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    by = page.get_by_test_id
+    try:
+        page.goto(f"{server.url}/admin")
+        by("admin-key").fill(ADMIN_KEY)
+        by("admin-login").click()
+        by("new-title").fill("上传名单的会议")
+        by("new-roster-file").set_input_files(str(bad))
+        by("new-create").click()
+        expect(by("admin-error")).to_have_text("名单文件中有 3 处问题，会议未创建")
+        expect(by("roster-report")).to_contain_text("名单第 3 行：“路人甲”不是身份类别")
+        expect(by("roster-report")).to_contain_text("名单第 4 行：缺少姓名")
+        expect(by("roster-report")).to_contain_text("名单第 5 行：“也许”应填“是”或“否”")
+        shot(page, "admin-roster-report")
+        expect(by("new-title")).to_have_value("上传名单的会议")  # nothing typed is lost
+        by("new-roster-file").set_input_files(str(good))
+        by("new-create").click()
+        expect(by("admin-meeting")).to_contain_text("名单共 6 人。")
+    finally:
+        ctx.close()

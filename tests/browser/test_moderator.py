@@ -62,6 +62,11 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     recorder("enter_hand_count", choice="yes", count=5)
     expect(by(page, "vote-counts").locator("tr[data-choice=yes] .mod-count")).to_have_text("5")
     page.locator("body").press("c")
+    # C asks first: what is in, then the close (issue 9: an irreversible action takes two steps).
+    expect(by(page, "confirm")).to_be_visible()
+    expect(by(page, "confirm-lines")).to_contain_text("已录入举手人数：赞成 5")
+    expect(by(page, "result-verdict")).to_have_count(0)
+    by(page, "confirm-ok").click()
     expect(by(page, "result-verdict")).to_have_text("通过")
     expect(by(page, "result").locator("tr[data-choice=yes]")).to_contain_text("100.0%")
     by(page, "declare-open").click()
@@ -176,6 +181,16 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     expect(by(page, "vote-counts")).not_to_contain_text("2")
     shot(page, "moderator-vote")
     by(page, "close-vote").click()
+    # The confirmation shows the ballots so far and who has not voted (a named ballot), no counts.
+    expect(by(page, "confirm-lines")).to_contain_text("已收到手机票 3/6")
+    expect(by(page, "confirm-lines")).to_contain_text("尚未用手机投票：")
+    expect(by(page, "confirm-lines")).to_contain_text("通过需赞成 3 人")
+    shot(page, "moderator-confirm-close")
+    by(page, "confirm-cancel").click()   # cancel: nothing happens
+    expect(by(page, "confirm")).to_be_hidden()
+    expect(by(page, "vote")).to_be_visible()
+    by(page, "close-vote").click()
+    by(page, "confirm-ok").click()
     # Base 6, yes 2 (33.3%) < needed 3 → not passed; yes × 3 ≥ base → re-consult (c).
     result = by(page, "result")
     expect(result.get_by_test_id("result-verdict")).to_have_text("未通过")
@@ -192,6 +207,8 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     by(page, "outcome-when").fill("下月第一周")
     by(page, "outcome-terms").fill("补充费用测算后再议")
     by(page, "declare-outcome").click()
+    expect(by(page, "confirm-lines")).to_contain_text("再次协商条件：补充费用测算后再议")
+    by(page, "confirm-ok").click()
     item0 = by(page, "outcomes").locator("li[data-item='0']")
     expect(item0).to_have_attribute("data-outcome", "c")
     expect(item0).to_contain_text("c. 再协商")
@@ -204,12 +221,18 @@ def test_moderator_runs_the_meeting(server, open_page, remotes):
     by(page, "escalate-box").locator("summary").click()
     by(page, "escalate-reason").fill("涉及全体居民的公共维修资金")
     by(page, "escalate").click()
+    expect(by(page, "confirm-lines")).to_contain_text("理由：涉及全体居民的公共维修资金")
+    expect(by(page, "confirm-lines")).to_contain_text("第2项：费用分摊")
+    by(page, "confirm-ok").click()
     expect(by(page, "outcomes").locator("li[data-item='1']")).to_have_attribute("data-outcome", "d")
     expect(by(page, "escalation")).to_contain_text("涉及全体居民的公共维修资金")
     by(page, "end-meeting").click()
+    expect(by(page, "confirm-lines")).to_contain_text("所有议题均已有结果")
+    by(page, "confirm-ok").click()
     expect(by(page, "phase")).to_have_text("会议已结束")
     expect(by(page, "record-link")).to_be_visible()
-    assert len(dialogs) == 2  # escalate and end asked for confirmation
+    expect(by(page, "order-form")).to_be_hidden()   # no call to order after the end
+    assert dialogs == []  # the confirmations are in the page, not the browser's dialogs
     shot(page, "moderator-ended")
 
 
@@ -253,7 +276,8 @@ def test_supervisor_read_only_with_audit_english_and_names_as_text(server, open_
         expect(person_row(page, "roster", "s1")).to_contain_text(evil)
         assert page.locator("main b").count() == 0
     expect(by(mod_page, "give-floor-recommended")).to_have_text(re.compile("^Give the floor to 陈伟"))
-    expect(person_row(mod_page, "queue", "s1").get_by_test_id("give-floor-other")).to_have_text("Give the floor…")
+    other = person_row(mod_page, "queue", "s1").get_by_test_id("give-floor-other")
+    expect(other).to_have_text(f"Give the floor… {evil}")
     shot(mod_page, "moderator-en")
 
     mod("give_floor", person="s2")
@@ -278,6 +302,6 @@ def test_supervisor_read_only_with_audit_english_and_names_as_text(server, open_
     raised = audit.locator("tr[data-type=hand_raised]")
     expect(raised).to_have_count(2)
     expect(raised.first).to_contain_text(evil)  # the actor's name, as text
-    expect(audit.locator("tr[data-type=vote_opened]")).to_contain_text("base=4")
+    expect(audit.locator("tr[data-type=vote_opened]")).to_contain_text("Voters present: 4")  # words, not codes
     assert sup.locator("main b").count() == 0
     shot(sup, "supervisor")

@@ -59,7 +59,7 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     expect(by("person-s5")).to_contain_text("无手机")
     # Signing out asks for a second click, then the person is out; sign her in again.
     by("sign-out-s6").click()
-    expect(by("sign-out-s6")).to_have_text("再点一次确认签退")
+    expect(by("sign-out-s6")).to_have_text("再点一次确认签退 周玉梅")  # the name is for screen readers
     expect(by("present-s6")).to_be_visible()
     by("sign-out-s6").click()
     expect(by("absent-s6")).to_be_visible()
