@@ -11,13 +11,14 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 from pathlib import Path
 
 import socketio
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from meeting import admin, pages, web
 from meeting.demo import DEMO_CONFIG, DEMO_ID
@@ -25,14 +26,15 @@ from meeting.headers import SecurityHeaders
 from meeting.record.routes import routes as record_routes
 from meeting.service import Service
 from meeting.settings import Settings
+from meeting.signing import load_or_create as signing_key
 from meeting.store import Store
-from meeting.transport import MAX_MESSAGE_BYTES, attach
+from meeting.transport import MAX_MESSAGE_BYTES, ResyncingRedisManager, attach
 
 
 def create_app(settings: Settings, demo: bool = False, store: Store | None = None) -> socketio.ASGIApp:
     """``store``: a Store to use instead of one on settings.database_url (tests)."""
     store = store or Store(settings.database_url)
-    manager = (socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+    manager = (ResyncingRedisManager(settings.redis_url, channel=settings.redis_channel)
                if settings.redis_url else None)
     sio = socketio.AsyncServer(
         async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
@@ -56,14 +58,16 @@ def create_app(settings: Settings, demo: bool = False, store: Store | None = Non
         await service.stop()
         store.close()
 
-    static = StaticFiles(directory=Path(__file__).resolve().parent / "static")
+    # Versioned static URLs (pages.static_url) are cached for a year; responses are compressed.
+    static = pages.CachedStatic(directory=Path(__file__).resolve().parent / "static")
     app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
                             *admin.routes(service, settings.admin_key, settings.base_url),
-                            *pages.routes(service, settings.base_url), *record_routes(service),
+                            *pages.routes(service, settings.base_url),
+                            *record_routes(service, signing_key(settings.signing_key_path)),
                             Mount("/static", static, name="static")],
                     lifespan=lifespan)
     app.state.service = service
-    return socketio.ASGIApp(sio, SecurityHeaders(app))
+    return socketio.ASGIApp(sio, SecurityHeaders(GZipMiddleware(app, minimum_size=500)))
 
 
 def print_links(service: Service, settings: Settings, meeting_id: str) -> None:
@@ -83,7 +87,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(host=args.host, port=args.port)
-    app = create_app(settings, demo=args.demo)
+    try:
+        app = create_app(settings, demo=args.demo)
+    except Exception as exc:  # the database cannot be opened: say so and exit non-zero
+        where = settings.database_url.split("@")[-1] if "@" in settings.database_url else settings.database_url
+        print(f"议事厅 cannot start: the database cannot be opened ({where}): {type(exc).__name__}: "
+              f"{str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}\n"
+              f"服务器无法启动：无法打开数据库。请检查 YISHI_DATABASE_URL 和数据目录。", file=sys.stderr, flush=True)
+        sys.exit(2)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets",
                 timeout_graceful_shutdown=5)
 

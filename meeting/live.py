@@ -10,6 +10,13 @@ The working copy shares what never changes after the meeting's creation (the ros
 config, frozen records) and copies the rest (``working_copy``; its cost at 2,000 people is in
 docs/performance.md). It is made only when a batch produces events: a batch of refusals and
 duplicates copies nothing.
+
+One command never fails another's commit: a command whose events could not be stored (text that
+SQLite or PostgreSQL refuses: a lone surrogate, a NUL outside JSON) is refused on its own before
+it touches the working copy, and a batch whose commit fails for any other reason is run again one
+command at a time, so only the command that fails gets ``internal_error``. A full disk refuses
+every command with ``storage_full`` (named to the person, nothing changed) and, for a short
+while after, refuses new commands before trying the database again.
 """
 from __future__ import annotations
 
@@ -17,7 +24,9 @@ import asyncio
 import copy
 import dataclasses
 import enum
+import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,13 +35,14 @@ from typing import Any
 from . import chain
 from .rules import Actor, Command, DomainError, MeetingState, decide, evolve, from_dict, parse_command, replay
 from .rules.events import Event, MeetingEnded
-from .store import Conflict, Store, StoredEvent
+from .store import Conflict, Store, StoredEvent, storage_full
 
 log = logging.getLogger("yishi.live")
 
 REMEMBERED_COMMANDS = 50_000
 MAX_BATCH = 500
 CONFLICT_RETRIES = 2
+FULL_PAUSE_S = 2.0  # after a full disk: refuse at once for this long, then try the database again
 
 # (live meeting, the committed state before the batch, the rows just committed)
 OnCommit = Callable[["LiveMeeting", MeetingState, list[StoredEvent]], Awaitable[None]]
@@ -51,6 +61,29 @@ def event_payload(e: Event) -> dict:
 
 def to_event(row: StoredEvent) -> Event:
     return from_dict({**row.payload, "type": row.type, "at": row.at})
+
+
+def _storable_text(value: str) -> bool:
+    """Text a column of both databases takes: valid UTF-8 (no lone surrogate) and no NUL."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(events: list[Event], actor: str, command_id: str | None) -> bool:
+    """Can these events be written to SQLite and PostgreSQL as ``Store.append`` writes them?"""
+    if not _storable_text(actor) or (command_id is not None and not _storable_text(command_id)):
+        return False
+    for e in events:
+        try:  # the payload is stored as JSON text (a NUL inside is escaped there)
+            json.dumps(e.to_dict(), ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, ValueError, TypeError):
+            return False
+    return True
 
 
 # ---- the working copy -----------------------------------------------------------------------
@@ -140,6 +173,7 @@ class Meetings:
         self.shared = shared
         self.live: dict[str, LiveMeeting] = {}
         self.loading: dict[str, asyncio.Future[LiveMeeting]] = {}
+        self.full_until = 0.0  # monotonic time before which commands are refused (storage_full)
 
     # ---- the cache ----
     async def load(self, meeting_id: str) -> LiveMeeting:
@@ -201,6 +235,8 @@ class Meetings:
         transaction, published as one delta (group commit, see docs/performance.md)."""
         live = await self.get(meeting_id)
         cmd = parse_command(name, args)
+        if time.monotonic() < self.full_until:
+            raise DomainError("storage_full")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         live.pending.append(Pending(actor, cmd, command_id, future))
@@ -211,21 +247,40 @@ class Meetings:
     async def _drain(self, live: LiveMeeting) -> None:
         while live.pending:
             batch, live.pending = live.pending[:MAX_BATCH], live.pending[MAX_BATCH:]
+            await self._run_guarded(live, batch, isolate=len(batch) > 1)
+
+    async def _run_guarded(self, live: LiveMeeting, batch: list[Pending], isolate: bool) -> None:
+        """Run a batch; on a failed commit, run its commands one by one (``isolate``) so that only
+        the one that fails is refused."""
+        before = live.state.version
+        try:
+            async with live.gate:
+                await self._run_batch(live, batch)
+            return
+        except Exception as exc:
+            full = storage_full(exc)
+            if full:
+                self.full_until = time.monotonic() + FULL_PAUSE_S
+                log.error("meeting %s: the database cannot save (disk full): %s", live.id, exc)
+            else:
+                log.exception("batch failed in meeting %s", live.id)
+            # live.state is still the committed state. Reload anyway: the commit may have
+            # gone through before the error (a connection lost after COMMIT).
             try:
                 async with live.gate:
-                    await self._run_batch(live, batch)
+                    await self.reload(live)
             except Exception:
-                log.exception("batch failed in meeting %s", live.id)
-                # live.state is still the committed state. Reload anyway: the commit may have
-                # gone through before the error (a connection lost after COMMIT).
-                try:
-                    async with live.gate:
-                        await self.reload(live)
-                except Exception:
-                    log.exception("meeting %s could not be reloaded; the next batch will catch up", live.id)
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(DomainError("internal_error"))
+                log.exception("meeting %s could not be reloaded; the next batch will catch up", live.id)
+                isolate = False
+        if isolate and not full and live.state.version == before:
+            # Nothing of the batch was committed: give each command its own transaction.
+            for p in batch:
+                if not p.future.done():
+                    await self._run_guarded(live, [p], isolate=False)
+            return
+        for p in batch:
+            if not p.future.done():
+                p.future.set_exception(DomainError("storage_full" if full else "internal_error"))
 
     async def _run_batch(self, live: LiveMeeting, batch: list[Pending], attempt: int = 0) -> None:
         if self.shared:
@@ -247,6 +302,10 @@ class Meetings:
                 events = decide(state, p.command, p.actor, self.clock())
             except DomainError as exc:
                 results.append((p, exc))
+                continue
+            if not storable(events, actor_key(p.actor), p.command_id):
+                # Refused on its own, before it touches the working copy: the batch goes on.
+                results.append((p, DomainError("bad_payload", reason="text that cannot be stored")))
                 continue
             if events and work is None:
                 state = work = working_copy(committed)

@@ -69,6 +69,7 @@ class Service:
             except Exception:  # one damaged meeting must not keep the others from running
                 log.exception("meeting %s could not be rebuilt from its log", row.id)
                 continue
+            self.tokens.index(row.id, live.state)
             await self.timers.tick(live)
 
     async def stop(self) -> None:
@@ -77,7 +78,9 @@ class Service:
 
     async def get(self, meeting_id: str) -> LiveMeeting:
         """The live meeting (its ``state`` is the committed state); DomainError meeting_not_found."""
-        return await self.cache.get(meeting_id)
+        live = await self.cache.get(meeting_id)
+        self.tokens.index(meeting_id, live.state)
+        return live
 
     # ---- credentials ----
     def token(self, meeting_id: str, role: Role, person: str | None = None) -> str:
@@ -90,8 +93,8 @@ class Service:
     def credentials(self, meeting_id: str, state: MeetingState) -> list[dict]:
         return self.tokens.credentials(meeting_id, state)
 
-    async def authenticate(self, token: object) -> tuple[str, Role, str | None] | None:
-        return await self.tokens.authenticate(token)
+    async def authenticate(self, token: object, known_only: bool = False) -> tuple[str, Role, str | None] | None:
+        return await self.tokens.authenticate(token, known_only)
 
     # ---- commands ----
     async def create_meeting(self, config: object, meeting_id: str | None = None) -> tuple[str, list[dict]]:
@@ -108,6 +111,7 @@ class Service:
             [(token_hash(c["token"]), c["role"], c["person"]) for c in creds], items,
         )
         self.meetings[meeting_id] = LiveMeeting(meeting_id, state, stored[-1].hash)
+        self.tokens.index(meeting_id, state)
         return meeting_id, creds
 
     async def execute(self, meeting_id: str, actor: Actor, name: object, args: object,

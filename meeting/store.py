@@ -7,6 +7,7 @@ All calls are synchronous; the service runs them in a worker thread.
 """
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,24 @@ Item = tuple[str, dict, str, int, str | None]
 
 class Conflict(Exception):
     """Another writer appended to this meeting first."""
+
+
+def storage_full(exc: BaseException) -> bool:
+    """Is this failure a full disk (or a database at its size limit)? SQLite says SQLITE_FULL
+    ("database or disk is full"), PostgreSQL SQLSTATE 53100 (disk_full), the OS ENOSPC."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if getattr(e, "sqlite_errorcode", None) == 13 or getattr(e, "sqlstate", None) == "53100":
+            return True
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return True
+        text = str(e).lower()
+        if "database or disk is full" in text or "no space left on device" in text:
+            return True
+        e = getattr(e, "orig", None) or e.__cause__ or e.__context__
+    return False
 
 
 @dataclass(frozen=True)

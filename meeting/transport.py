@@ -5,18 +5,27 @@ A connection joins its meeting's audience room and its person's room (a function
 person: its role's room), then receives ``snapshot``. Client → server: ``command`` {id, name,
 args} and ``sync`` and ``audit``, each answered through the ack with ``{"ok": true, ...}`` or
 ``{"ok": false, "error": {...}}``.
-Anything else is answered with the error ``unknown_event``. See docs/protocol.md.
+Anything else is answered with the error ``unknown_event``; the names python-socketio reserves
+for itself (``connect``, ``disconnect``...) sent by a client are refused with ``reserved_event``
+before any handler runs, so a connection's identity never changes after connect and nothing a
+client sends can drop its own rate limit. See docs/protocol.md and docs/security.md.
+
+Connection attempts are limited per address and per token, and failed token guesses per
+address (``ConnectLimits``); an address locked out for guessing is still let in with a token of
+an open meeting, so a guesser on a shared network cannot lock a real person out.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import socketio
+from socketio import packet
 
 from .projections import audience
-from .publish import person_room, role_room, room
+from .publish import AUDIENCES, person_room, role_room, room
 from .rules import Actor, DomainError, Role
 from .service import Service
 
@@ -26,6 +35,20 @@ MAX_MESSAGE_BYTES = 64 * 1024
 RATE_PER_SECOND = 10.0
 RATE_BURST = 30.0
 AUDIT_ROLES = {Role.SUPERVISOR, Role.MODERATOR, Role.RECORDER}
+# Event names a client may never send: python-socketio dispatches a client event named
+# ``connect`` or ``disconnect`` to those handlers (socketio/base_server.py, reserved_events).
+RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error", "message"})
+MAX_SEQ = 2**53  # the largest audit position taken (JSON-safe; a 64-bit column holds it)
+
+# Connection limits (docs/security.md): attempts per address and per token (token buckets),
+# failed token guesses per address and the lockout that follows.
+# Per address, attempts past the burst are not refused at once but admitted at ADDRESS_RATE
+# (the connect waits its turn, up to MAX_WAIT_S): a room of phones behind one NAT reconnecting
+# together is slowed, not shut out; a flood is refused once its queue would wait longer.
+ADDRESS_BURST, ADDRESS_RATE, MAX_WAIT_S = 100.0, 30.0, 5.0
+TOKEN_BURST, TOKEN_RATE = 30.0, 1.0
+GUESSES, GUESS_WINDOW_S, LOCKOUT_S = 20, 60.0, 300.0
+MAX_TRACKED = 100_000
 
 
 def error(code: str, **details) -> dict:
@@ -39,30 +62,216 @@ def refused(code: str) -> socketio.exceptions.ConnectionRefusedError:
 
 
 class Bucket:
-    """A token bucket per connection: a burst of RATE_BURST, refilled at RATE_PER_SECOND."""
+    """A token bucket: a burst of ``burst``, refilled at ``rate`` per second (by default the
+    per-connection call limit)."""
 
-    def __init__(self) -> None:
-        self.tokens = RATE_BURST
+    def __init__(self, burst: float = RATE_BURST, rate: float = RATE_PER_SECOND) -> None:
+        self.burst, self.rate = burst, rate
+        self.tokens = burst
         self.stamp = time.monotonic()
 
     def take(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(RATE_BURST, self.tokens + (now - self.stamp) * RATE_PER_SECOND)
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens < 1:
             return False
         self.tokens -= 1
         return True
 
+    def queue(self) -> float:
+        """Take a place in line: seconds until it comes (0 within the burst). A place that would
+        come after MAX_WAIT_S is not taken."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        wait = max(0.0, (1 - self.tokens) / self.rate)
+        if wait <= MAX_WAIT_S:
+            self.tokens -= 1
+        return wait
 
-def attach(sio: socketio.AsyncServer, service: Service) -> None:
+    def wait(self) -> int:
+        """Whole seconds until the next attempt would be let through."""
+        return max(1, int((1 - self.tokens) / self.rate) + 1)
+
+
+class ConnectLimits:
+    """Connection attempts per address and per token; failed guesses per address and the lockout.
+
+    Memory is bounded: past MAX_TRACKED keys the oldest are forgotten (a forgotten key starts
+    with a full bucket, which only ever lets more through)."""
+
+    def __init__(self) -> None:
+        self.addresses: dict[str, Bucket] = {}
+        self.tokens: dict[str, Bucket] = {}
+        self.failures: dict[str, list[float]] = {}
+        self.locked: dict[str, float] = {}  # address -> lockout end (monotonic)
+
+    @staticmethod
+    def _bucket(table: dict[str, Bucket], key: str, burst: float, rate: float) -> Bucket:
+        bucket = table.get(key)
+        if bucket is None:
+            if len(table) >= MAX_TRACKED:
+                table.pop(next(iter(table)))
+            bucket = table[key] = Bucket(burst, rate)
+        return bucket
+
+    def attempt(self, address: str, token: object) -> tuple[float, DomainError | None]:
+        """(seconds to wait before going on, None) for an attempt that may go on; else (0, refusal)."""
+        if isinstance(token, str) and 8 <= len(token) <= 64:
+            bucket = self._bucket(self.tokens, token, TOKEN_BURST, TOKEN_RATE)
+            if not bucket.take():
+                return 0.0, DomainError("too_many_connections", retry_after=bucket.wait())
+        bucket = self._bucket(self.addresses, address, ADDRESS_BURST, ADDRESS_RATE)
+        wait = bucket.queue()
+        if wait > MAX_WAIT_S:
+            return 0.0, DomainError("too_many_connections", retry_after=int(MAX_WAIT_S))
+        return wait, None
+
+    def locked_out(self, address: str) -> bool:
+        until = self.locked.get(address)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self.locked[address]
+            return False
+        return True
+
+    def failed(self, address: str) -> None:
+        """A token that opened nothing: after GUESSES in GUESS_WINDOW_S the address is locked out."""
+        now = time.monotonic()
+        recent = [t for t in self.failures.get(address, ()) if now - t < GUESS_WINDOW_S]
+        recent.append(now)
+        if len(self.failures) >= MAX_TRACKED and address not in self.failures:
+            self.failures.pop(next(iter(self.failures)))
+        self.failures[address] = recent
+        if len(recent) >= GUESSES:
+            self.locked[address] = now + LOCKOUT_S
+            self.failures.pop(address, None)
+            log.warning("address %s locked out for %d s after %d failed token guesses", address, LOCKOUT_S, GUESSES)
+
+
+def address_of(environ: dict) -> str:
+    """The client's address: uvicorn's view of it (a trusted local proxy's X-Forwarded-For)."""
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    if client:
+        return str(client[0])
+    return str(environ.get("REMOTE_ADDR") or "?")
+
+
+def storable_id(value: object) -> bool:
+    """A command id that both databases can store and index: 1..64 printable characters, no
+    NUL, no lone surrogate."""
+    return (isinstance(value, str) and 1 <= len(value) <= 64 and value.isprintable()
+            and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value))
+
+
+class ResyncingRedisManager(socketio.AsyncRedisManager):
+    """python-socketio's Redis message queue, with a quick, known reconnect.
+
+    While Redis is down each process still serves its own clients, but the deltas of the other
+    processes never reach them. When the queue's subscription comes back after a loss,
+    ``on_reconnect`` runs: the process catches up with the log and sends each of its own
+    connections a fresh snapshot (``resync`` in ``attach``), so every screen is current again
+    without waiting for the next command. Redis's own retries are off (they back off for seconds
+    without saying when they succeed); this loop retries every RETRY_S."""
+
+    RETRY_S = 0.25
+
+    def __init__(self, url: str, channel: str) -> None:
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        super().__init__(url, channel=channel,
+                         redis_options={"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2})
+        self.on_reconnect: Callable[[], Awaitable[None]] | None = None
+        self.reconnects = 0
+
+    async def _redis_listen_with_retries(self):  # pragma: no cover - exercised by tests/attack/test_redis_outage.py
+        lost = False
+        while True:
+            try:
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                if lost:
+                    lost = False
+                    self.reconnects += 1
+                    log.warning("the message queue is back; resyncing this process's clients")
+                    if self.on_reconnect is not None:
+                        task = asyncio.get_running_loop().create_task(self.on_reconnect())
+                        _background.add(task)
+                        task.add_done_callback(_background.discard)
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                if not lost:
+                    log.error("the message queue (Redis) is unreachable: %s; retrying every %.2f s", exc, self.RETRY_S)
+                lost = True
+                self.connected = False
+                await asyncio.sleep(self.RETRY_S)
+
+
+_background: set[asyncio.Task] = set()
+
+
+def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
     buckets: dict[str, Bucket] = {}
+    limits = ConnectLimits()
+    dispatch = sio._handle_event
+
+    async def handle_event(eio_sid, namespace, id, data):
+        """Refuse the reserved names before python-socketio dispatches them to our handlers."""
+        if isinstance(data, list) and data and isinstance(data[0], str) and data[0] in RESERVED_EVENTS:
+            log.warning("client sent the reserved event %r; refused", data[0])
+            if id is not None:
+                await sio._send_packet(eio_sid, sio.packet_class(
+                    packet.ACK, namespace=namespace or "/", id=id, data=[error("reserved_event", event=data[0])]))
+            return
+        await dispatch(eio_sid, namespace, id, data)
+
+    sio._handle_event = handle_event  # type: ignore[method-assign]
+
+    async def resync() -> None:
+        """After a message-queue outage: bring every meeting of this process up to the log and
+        send each of this process's connections a fresh snapshot (only this process's: the
+        others do the same for theirs)."""
+        for meeting_id in list(service.meetings):
+            try:
+                live = await service.get(meeting_id)
+            except Exception:
+                log.exception("meeting %s could not be caught up after the outage", meeting_id)
+                continue
+            sids = [sid for aud in AUDIENCES for sid, _ in sio.manager.get_participants("/", room(meeting_id, aud))]
+            for sid in sids:
+                try:
+                    session = await sio.get_session(sid)
+                    await sio.emit("snapshot", service.snapshot(live, session["role"], session["person"]), to=sid,
+                                   ignore_queue=True)
+                except Exception:  # a connection that just left
+                    log.debug("no resync for %s", sid, exc_info=True)
+
+    if isinstance(sio.manager, ResyncingRedisManager):
+        sio.manager.on_reconnect = resync
 
     @sio.event
     async def connect(sid, environ, auth):
+        if buckets.get(sid) is not None or (await sio.get_session(sid)).get("meeting"):
+            raise refused("reserved_event")  # identity is set once, at the real connect
         token = auth.get("token") if isinstance(auth, dict) else None
-        who = await service.authenticate(token)
+        address = address_of(environ)
+        wait, refusal = limits.attempt(address, token)
+        if refusal is not None:
+            err = refusal.to_dict()
+            raise socketio.exceptions.ConnectionRefusedError(err["message_en"], err)
+        if wait:
+            await asyncio.sleep(wait)
+        locked = limits.locked_out(address)
+        who = await service.authenticate(token, known_only=locked)
         if who is None:
+            if locked:
+                raise refused("too_many_attempts")
+            limits.failed(address)
             raise refused("unauthenticated")
         meeting_id, role, person = who
         wanted = auth.get("meeting")
@@ -86,6 +295,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
 
     @sio.event
     async def disconnect(sid, reason=None):
+        if sio.manager.is_connected(sid, "/"):
+            return  # not a real disconnect (those arrive after the manager let go of the sid)
         buckets.pop(sid, None)
 
     async def guarded(sid, args, handler):
@@ -116,8 +327,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
     async def command(sid, *args):
         async def run(session, data):
             command_id = data.get("id")
-            if command_id is not None and (not isinstance(command_id, str) or not 1 <= len(command_id) <= 64):
-                return error("bad_payload", reason="id must be a string of 1 to 64 characters")
+            if command_id is not None and not storable_id(command_id):
+                return error("bad_payload", reason="id must be 1 to 64 printable characters")
             unknown = set(data) - {"id", "name", "args", "meeting"}
             if unknown:
                 return error("bad_payload", reason=f"unexpected field {str(sorted(unknown)[0])[:40]}")
@@ -140,8 +351,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
             if session["role"] not in AUDIT_ROLES:
                 return error("forbidden_role", role=str(session["role"]), command="audit")
             after, limit = data.get("after", 0), data.get("limit", 200)
-            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (after, limit)):
-                return error("bad_payload", reason="after and limit are whole numbers")
+            if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_SEQ for v in (after, limit)):
+                return error("bad_payload", reason=f"after and limit are whole numbers from 0 to {MAX_SEQ}")
             return {"ok": True, "events": await service.audit(session["meeting"], after, min(limit, 500) or 1)}
 
         return await guarded(sid, args, run)
@@ -152,3 +363,5 @@ def attach(sio: socketio.AsyncServer, service: Service) -> None:
         if bucket is not None and not bucket.take():
             return error("rate_limited")
         return error("unknown_event", event=str(event)[:40])
+
+    return limits

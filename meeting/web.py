@@ -11,14 +11,52 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .admin import read_roster_file
 from .rules import DomainError
+from .rules.config import roster_rows
 from .service import Service
+from .store import storage_full
 
 MAX_BODY = 1024 * 1024
+MAX_DEPTH = 16  # a meeting's settings nest four levels deep; nothing needs more
+
+
+def depth(value: object, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (counted up to limit + 1),
+    without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (list, dict)):
+            deepest = max(deepest, d)
+            if d > limit:
+                return d
+            stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def read_json(body: bytes) -> object:
+    """The body as JSON, or DomainError bad_payload: not JSON, nested too deeply (Python's decoder
+    raises RecursionError on thousands of levels), or a number out of range."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        raise DomainError("bad_payload", reason="the body is not JSON, or nests too deeply") from None
+    if depth(value) > MAX_DEPTH:
+        raise DomainError("bad_payload", reason=f"the body nests more than {MAX_DEPTH} levels")
+    return value
+
+
+class AsciiJSON(JSONResponse):
+    """JSON with every non-ASCII character escaped: a refusal may quote what it was sent, and a
+    lone surrogate in it must not turn the refusal into a 500."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def error_response(exc: DomainError, status: int = 400) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": exc.to_dict()}, status_code=status)
+    return AsciiJSON({"ok": False, "error": exc.to_dict()}, status_code=status)
 
 
 def links(service: Service, base_url: str, meeting_id: str) -> list[dict]:
@@ -41,15 +79,29 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         if len(body) > MAX_BODY:
             return error_response(DomainError("text_too_long", field="body", max=MAX_BODY), 413)
         try:
-            config = json.loads(body)
-        except ValueError:
-            return error_response(DomainError("bad_payload", reason="the body is not JSON"))
-        try:
-            meeting_id, _ = await service.create_meeting(config)
+            meeting_id, _ = await service.create_meeting(read_json(body))
         except DomainError as exc:
             return error_response(exc)
+        except Exception as exc:
+            if not storage_full(exc):
+                raise
+            return error_response(DomainError("storage_full"), 507)
         return JSONResponse({"ok": True, "id": meeting_id, "links": links(service, base_url, meeting_id)},
                             status_code=201)
+
+    async def roster(request: Request):
+        """A roster file (.xlsx or CSV, as the body; ?filename= helps tell them apart) read into
+        the people of a new meeting's ``roster``, with one refusal per bad row."""
+        if not admin(request):
+            return error_response(DomainError("unauthenticated"), 401)
+        body = await request.body()
+        try:
+            rows = read_roster_file(request.query_params.get("filename", ""), body)
+            people, problems = roster_rows(rows)
+        except DomainError as exc:
+            people, problems = [], [exc]
+        return AsciiJSON({"ok": not problems, "roster": people, "problems": [p.to_dict() for p in problems]},
+                            status_code=400 if problems else 200)
 
     async def listing(request: Request):
         if not admin(request):
@@ -71,5 +123,6 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         Route("/healthz", health),
         Route("/api/meetings", create, methods=["POST"]),
         Route("/api/meetings", listing, methods=["GET"]),
+        Route("/api/roster", roster, methods=["POST"]),
         Route("/api/meetings/{meeting_id}/links", meeting_links),
     ]

@@ -332,6 +332,7 @@ class DeclareOutcome(Command):
     when: str | None = field(default=None, metadata=text(REASON_MAX))
     terms: str | None = field(default=None, metadata=text(TEXT_MAX))
     note: str | None = field(default=None, metadata=text(TEXT_MAX))
+    supervision: str | None = field(default=None, metadata=text(TEXT_MAX))  # a: how its implementation is supervised
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -437,6 +438,10 @@ def _check(key: str, f: Field, value: object) -> object:
     if f.kind == "str":
         if not isinstance(value, str):
             raise DomainError("bad_payload", reason=f"{key} must be a string")
+        if (f.choices is not None or key in IDENTIFIERS) and clean_text(value) != value:
+            # A choice or an id is taken as sent or refused ("yes\0" is not "yes"); free text is
+            # normalised: control characters, lone surrogates and bidi overrides are dropped.
+            raise DomainError("bad_payload", reason=f"{key} contains a control character")
         value = clean_text(value)
         if f.max_len is not None and len(value) > f.max_len:
             raise DomainError("text_too_long", field=key, max=f.max_len)
@@ -459,6 +464,7 @@ def _check(key: str, f: Field, value: object) -> object:
 
 
 _BIDI = set(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+IDENTIFIERS = frozenset({"person"})  # text fields that name something: refused, never cleaned
 
 
 def clean_text(value: str) -> str:

@@ -23,6 +23,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_meeting": ("该令牌不属于这次会议", "This token belongs to another meeting"),
     "meeting_not_found": ("会议不存在", "No such meeting"),
     "internal_error": ("服务器内部错误，操作未执行", "Internal server error; nothing was changed"),
+    "storage_full": ("服务器无法保存（磁盘已满），请联系管理员",
+                     "The server cannot save (disk full); tell the administrator"),
+    "reserved_event": ("不能发送保留的消息类型：{event}", "This message type is reserved: {event}"),
+    "too_many_connections": ("连接过于频繁，请 {retry_after} 秒后再试",
+                             "Too many connection attempts; try again in {retry_after} s"),
+    "too_many_attempts": ("无效链接尝试过多，请稍后再试", "Too many invalid links tried from here; try again later"),
     # who may do what
     "forbidden_role": ("您的身份（{role}）不能执行此操作：{command}", "Your role ({role}) may not do this: {command}"),
     "not_yourself": ("只能为自己执行此操作", "You may only do this for yourself"),
@@ -32,6 +38,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_config": ("会议设置无效：{reason}", "Invalid meeting settings: {reason}"),
     "bad_rules": ("议事规则参数无效：{reason}", "Invalid rules of procedure: {reason}"),
     "unknown_person": ("名单中没有此人：{person}", "Not on the roster: {person}"),
+    "roster_bad_file": ("名单文件无法读取：{reason}", "The roster file cannot be read: {reason}"),
+    "roster_no_name": ("名单第 {row} 行：缺少姓名", "Roster row {row}: the name is missing"),
+    "roster_too_long": ("名单第 {row} 行：姓名过长（最多 {max} 字）",
+                        "Roster row {row}: the name is too long (at most {max})"),
+    "roster_bad_category": ("名单第 {row} 行：“{value}”不是身份类别", "Roster row {row}: “{value}” is not a category"),
+    "roster_bad_phone": ("名单第 {row} 行：“{value}”不是电话号码", "Roster row {row}: “{value}” is not a phone number"),
+    "roster_bad_flag": ("名单第 {row} 行：“{value}”应填“是”或“否”", "Roster row {row}: “{value}” should be yes or no"),
+    "roster_cannot_vote": ("名单第 {row} 行：只有利益相关方和议题提出人参加表决",
+                           "Roster row {row}: only stakeholders and proposers vote"),
+    "roster_bad_row": ("名单第 {row} 行：{reason}", "Roster row {row}: {reason}"),
     # phases
     "wrong_phase": ("当前阶段（{phase}）不能执行此操作", "Not possible in the current phase ({phase})"),
     "meeting_ended": ("会议已结束", "The meeting has ended"),
@@ -79,6 +95,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "count_exceeds": ("人数超出：举手计数与手机投票合计不能超过表决基数 {base}",
                       "Counts exceed the base: hands and phone votes together may not exceed {base}"),
     "already_decided": ("该事项已表决", "This item has already been voted on"),
+    "hands_over_base": ("举手计数与手机投票合计 {counted} 超过表决基数 {base}，请记录人重新清点举手人数",
+                        "Hands and phone votes together ({counted}) exceed the base {base}: "
+                        "the recorder must recount the hands"),
     # outcomes
     "outcome_mismatch": ("结果类别与表决结果不符：{reason}", "Outcome class does not match the vote: {reason}"),
     "details_required": ("须填写：{field}", "Required: {field}"),
@@ -114,11 +133,11 @@ class DomainError(Exception):
     # raise thousands of refusals per batch and read few of their texts.
     @property
     def message_zh(self) -> str:
-        return _fill(MESSAGES[self.code][0], self.details)
+        return _fill(MESSAGES[self.code][0], _in_words(self.details, 0))
 
     @property
     def message_en(self) -> str:
-        return _fill(MESSAGES[self.code][1], self.details)
+        return _fill(MESSAGES[self.code][1], _in_words(self.details, 1))
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message_en}"
@@ -139,3 +158,46 @@ class _Missing(dict[str, object]):
 
 def _fill(template: str, details: dict[str, object]) -> str:
     return template.format_map(_Missing(details))
+
+
+# The words for the values a message names (a phase, a form field, a vote's channel, a role), so
+# a refusal never shows a code ("当前阶段（result）", "须填写：what"). The details keep the values.
+# (The screens' label catalog is meeting/labels.py; the engine keeps its own, stdlib only.)
+WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "phase": {
+        "new": ("未设置", "not set up"), "signin": ("签到", "sign-in"), "rules": ("议事规则", "rules of procedure"),
+        "explanation": ("议题说明", "explanation of the topic"), "debate": ("讨论", "discussion"),
+        "voting": ("表决", "vote"), "result": ("表决结果", "result"),
+        "concluded": ("议题均已处理", "all items settled"),
+        "ended": ("会议已结束", "meeting ended"),
+    },
+    "field": {
+        "what": ("实施内容", "what will be done"), "who": ("实施主体", "who carries it out"),
+        "by_when": ("完成时限", "by when"), "when": ("再次协商时间", "when to consult again"),
+        "terms": ("再次协商的条件", "on what terms"), "note": ("备注", "note"), "reason": ("理由", "reason"),
+        "supervision": ("如何监督落实", "how it will be supervised"), "text": ("内容", "text"),
+        "title": ("会议名称", "title"), "name": ("姓名", "name"), "body": ("请求内容", "request body"),
+    },
+    "mode": {"phone": ("手机投票", "phone voting"), "hands": ("举手表决", "show of hands"),
+             "mixed": ("手机与举手", "phones and hands")},
+    # outcome_mismatch: why the class does not fit the vote's result (decide.py names the case)
+    "reason": {
+        "not_passed": ("表决未通过", "the vote did not pass"),
+        "passed": ("表决已通过", "the vote passed"),
+        "above_terminate": ("赞成票未低于终止线，应为再协商（c）", "yes reached the terminate line: re-consult (c)"),
+        "below_terminate": ("赞成票低于终止线，应为终止（b）", "yes is below the terminate line: terminated (b)"),
+    },
+    "role": {"moderator": ("主持人", "moderator"), "recorder": ("记录人", "recorder"),
+             "supervisor": ("监督员", "supervisor"), "participant": ("参会人", "participant"),
+             "projector": ("投影", "projector")},
+}
+
+
+def _in_words(details: dict[str, object], lang: int) -> dict[str, object]:
+    """The details with each value WORDS knows in words (0: Chinese, 1: English)."""
+    out = dict(details)
+    for key, table in WORDS.items():
+        value = out.get(key)
+        if isinstance(value, str) and value in table:
+            out[key] = table[value][lang]
+    return out

@@ -296,8 +296,9 @@ class NoteAdded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OutcomeDeclared(Event):
-    """item's outcome class a | b | c | d with details: implementation {what, who, by_when}
-    (a), reconsult {when, terms} (c), note (d, or any)."""
+    """item's outcome class a | b | c | d with details: implementation {what, who, by_when, and
+    optionally supervision: how its implementation is supervised} (a), reconsult {when, terms} (c),
+    note (d, or any)."""
 
     type: ClassVar[str] = "outcome_declared"
     item: int

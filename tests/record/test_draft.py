@@ -164,8 +164,8 @@ def test_the_audit_trail_speaks_words_and_names(draft):
     assert cast and all("已投票（不记名）" in b and "choice" not in b for b in cast)
     assert any("刘秀英" in b for b in cast)  # the voter by name, from the roster
     signed_in = by_type["signed_in"]
-    assert any("channel=现场（本人手机）" in b for b in signed_in)
-    assert any("channel=工作人员代签" in b for b in signed_in)
+    assert any("签到方式：现场（本人手机）" in b for b in signed_in)
+    assert any("签到方式：工作人员代签" in b for b in signed_in)
     en = client.get(f"/j/{tokens['sup']}/partial/audit?lang=en").text
     assert "Floor given" in en and "Voted (secret ballot)" in en
 

@@ -256,7 +256,9 @@ class RandomMeeting(RuleBasedStateMachine):
         for v in s.votes:
             assert set(v.phone_voters) <= set(v.base) and len(v.phone_voters) == len(set(v.phone_voters))
             assert len(v.base) == len(set(v.base))
-            assert v.counted() <= len(v.base)
+            # over the base only while a mixed vote is open: a phone ballot overtook a counted hand
+            # and the recorder has yet to recount (docs/rules.md); a close is refused till then
+            assert v.counted() <= len(v.base) or (v.mode == "mixed" and v.result is None)
             assert all(s.roster[p].votes for p in v.base)
             choices = [*v.named.values(), *v.box]
             assert all(c in ("yes", "no") or (c == "abstain" and v.abstain) for c in choices)

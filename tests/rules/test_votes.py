@@ -120,15 +120,21 @@ def test_mixed_vote_phone_first_then_hands_nobody_counted_twice():
     room.refused("count_exceeds", REC, "enter_hand_count", choice="yes", count=4)
 
 
-def test_mixed_vote_hands_first_then_phone_nobody_counted_twice():
+def test_mixed_vote_hands_first_then_phone_the_phone_is_never_locked_out():
+    """The channel order rule (docs/rules.md): a phone ballot is always taken; a hand it
+    overtook is recounted by the recorder before the close (tests/rules/test_mixed_votes.py)."""
     room = debate_room(6)  # base 7
     room.do(MOD, "open_vote", kind="item", mode="mixed")
     room.do(REC, "enter_hand_count", choice="yes", count=5)
     room.do(REC, "enter_hand_count", choice="no", count=1)
     room.do(person("s1"), "cast_vote", choice="yes")
-    err = room.refused("count_exceeds", person("s2"), "cast_vote", choice="no")
-    assert err.details["base"] == 7
-    assert room.state.vote.counted() == 7
+    room.do(person("s2"), "cast_vote", choice="no")  # was count_exceeds: the recorder's count locked s2 out
+    assert room.state.vote.counted() == 8
+    err = room.refused("hands_over_base", MOD, "close_vote")
+    assert err.details == {"counted": 8, "base": 7}
+    room.do(REC, "enter_hand_count", choice="yes", count=4)  # s2 had raised a hand too
+    r = room.do(MOD, "close_vote")[0].result
+    assert (r["yes"], r["no"], r["not_voting"]) == (5, 2, 0)
 
 
 @settings(max_examples=150, deadline=None)
@@ -149,8 +155,13 @@ def test_mixed_vote_never_counts_more_than_the_base(steps):
                 room.do(REC, "enter_hand_count", choice=step[1], count=step[2])
         except Exception as e:  # noqa: BLE001 - a refusal must be a DomainError
             assert type(e).__name__ == "DomainError", e
-        assert v.counted() <= len(v.base) == 5
+        # hands alone never exceed what the phones left; phones are never refused for a count
+        assert sum(v.hands.values()) <= len(v.base) == 5
         assert set(v.phone_voters) <= set(v.base)
+    if v.counted() > len(v.base):
+        room.refused("hands_over_base", MOD, "close_vote")
+        for choice in ("yes", "no"):
+            room.do(REC, "enter_hand_count", choice=choice, count=0)
     r = room.do(MOD, "close_vote")[0].result
     assert r["yes"] + r["no"] + r["abstain"] + r["not_voting"] == 5 and r["not_voting"] >= 0
 
