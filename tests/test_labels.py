@@ -155,7 +155,7 @@ def test_the_record_takes_its_enum_texts_from_the_catalog():
     assert L.CATEGORIES == zh["category"] and L.CHANNELS == zh["channel"] and L.VOTE_MODES == zh["vote_mode"]
     assert L.ORDER_REASONS == zh["order_reason"] and L.NOTE_KINDS == zh["note_kind"] and L.BALLOTS == zh["ballot"]
     assert L.OUTCOME_CLASSES["a"] == "a. 同意——协商利益主体达成一致意见"
-    assert L.VOTES_HEAD[5:9] == ("赞成", "反对", "弃权", "未表决")
+    assert L.VOTES_HEAD[6:10] == ("赞成", "反对", "弃权", "未表决")
     record_src = (ROOT / "meeting" / "record" / "labels.py").read_text(encoding="utf-8")
     for text in ("专家学者/专业技术人员", "记录人代签", "手机与举手结合", "扣帽子", "不记名表决"):  # no second copy
         assert text not in record_src

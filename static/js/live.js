@@ -146,6 +146,12 @@
     socket.on("connect_error", (err) => {
       setConn("offline");
       if (err && err.data && err.data.code) toast(boot.lang === "en" ? err.data.message_en : err.data.message_zh);
+      // A refusal that says when to come back (too many connections at once): Socket.IO does not
+      // reconnect after a refusal by the server, so try again when the server says, with jitter.
+      const wait = err && err.data && err.data.details && err.data.details.retry_after;
+      if (typeof wait === "number" && !socket.connected) {
+        setTimeout(() => { if (!socket.connected) socket.connect(); }, (wait + Math.random()) * 1000);
+      }
     });
     socket.on("snapshot", takeSnapshot);
     socket.on("delta", onDelta);

@@ -3,6 +3,8 @@ in a mixed vote (with the server's refusal of an excessive count shown), a summa
 a speech and a note appearing in the record fragment, and typed markup staying literal text."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LAPTOP, Remote, shot
@@ -110,14 +112,15 @@ def test_sign_in_without_phone_and_hand_counts_in_a_mixed_vote(server, open_page
     votes = record.get_by_test_id("record-votes")
     expect(votes).to_contain_text("第1项：是否加装电梯")
     cells = votes.locator("tr", has_text="第1项").locator("td")
-    expect(cells.nth(10)).to_have_text("通过")     # once the fragment has caught up with the close
+    expect(cells.nth(11)).to_have_text("通过")     # once the fragment has caught up with the close
     expect(cells.nth(2)).to_have_text("手机与举手结合，记名表决")
     expect(cells.nth(3)).to_have_text("6 人")      # base
     expect(cells.nth(4)).to_have_text("7 人")      # registered
-    expect(cells.nth(5)).to_have_text("3（50.0%）")  # yes: 2 by phone + 1 hand
-    expect(cells.nth(6)).to_have_text("3（50.0%）")  # no: 1 by phone + 2 hands
-    expect(cells.nth(8)).to_have_text("0（0.0%）")   # not voting
-    expect(cells.nth(9)).to_contain_text("1/2")
+    expect(cells.nth(5)).to_have_text("6 人")      # voted (表决人数): 3 by phone + 3 hands
+    expect(cells.nth(6)).to_have_text(re.compile(r"^3\s*50\.0%$"))  # yes: 2 by phone + 1 hand
+    expect(cells.nth(7)).to_have_text(re.compile(r"^3\s*50\.0%$"))  # no: 1 by phone + 2 hands
+    expect(cells.nth(9)).to_have_text(re.compile(r"^0\s*0\.0%$"))   # not voting
+    expect(cells.nth(10)).to_contain_text("1/2")
     assert not dialogs
 
 
