@@ -125,10 +125,12 @@
         onclick: () => signIn(pid),
       }, t("Sign in"), hiddenName(name)), inVerdict);
     if (busy.has(pid)) action.disabled = true;
+    // Once the server says the meeting has ended, signing in and out is over: no button at all.
+    const over = [inVerdict, outVerdict].every((v) => !v || (!v.ok && v.code === "meeting_ended"));
     return el("tr", { class: here ? "is-present" : "is-absent", "data-testid": `person-${pid}` },
       el("td", {}, el("span", { class: "rec-name" }, name), " ", tags),
       el("td", {}, status),
-      el("td", {}, action));
+      el("td", {}, over ? null : action));
   }
 
   // ---- the vote: hand counts ---------------------------------------------------------------
