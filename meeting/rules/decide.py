@@ -142,7 +142,7 @@ def _amend_rules(state: MeetingState, cmd: c.AmendRules, actor: Actor, now: int)
     new = RulesParams.from_dict(cmd.params, base=state.params)
     for key in sorted(FIXED_AT_SETUP):
         if getattr(new, key) != getattr(state.params, key):
-            raise DomainError("bad_rules", reason=f"{key} is fixed when the meeting is set up")
+            raise DomainError("bad_rules", reason="fixed_at_setup", param=key)
     return [ev.RulesAmended(at=now, params=new.to_dict())]
 
 

@@ -186,6 +186,31 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "passed": ("表决已通过", "the vote passed"),
         "above_terminate": ("赞成票未低于终止线，应为再协商（c）", "yes reached the terminate line: re-consult (c)"),
         "below_terminate": ("赞成票低于终止线，应为终止（b）", "yes is below the terminate line: terminated (b)"),
+        # bad_rules: what is wrong with the rules of procedure ({param} in words, {low}/{high} numbers)
+        "not_object": ("应为一组参数", "an object is expected"),
+        "unknown_parameter": ("没有“{param}”这项参数", "there is no parameter {param}"),
+        "not_bool": ("“{param}”应为是或否", "{param}: true or false expected"),
+        "not_int": ("“{param}”应为整数", "{param}: a whole number expected"),
+        "threshold_shape": ("“{param}”应写成 [分子, 分母, 是否含本数]", "{param}: expected [num, den, inclusive]"),
+        "threshold_types": ("“{param}”的分子、分母应为整数", "{param}: integers and a boolean expected"),
+        "threshold_range": ("“{param}”须满足 0 < 分子 ≤ 分母 ≤ 1000", "{param}: need 0 < num <= den <= 1000"),
+        "speech_limit_range": ("每次发言时长须在 {low} 秒至 {high} 分钟之间",
+                               "time per speech must be {low} s to {high} min"),
+        "warning_below_limit": ("提醒时间须短于每次发言时长", "the warning must come before the speech limit"),
+        "speeches_range": ("每人每项发言次数须为 {low} 至 {high} 次", "speeches per item must be {low} to {high}"),
+        "ballot_choice": ("表决方式须为记名或不记名", "the ballot must be named or anonymous"),
+        "substantive_below_half": ("事项表决通过比例只能提高，不能低于二分之一",
+                                   "the threshold for items may be raised, never set below 1/2"),
+        "fixed_at_setup": ("“{param}”在会议设置时确定，不能修改", "{param} is fixed when the meeting is set up"),
+    },
+    "param": {
+        "speech_limit_ms": ("每次发言时长", "time per speech"), "warning_ms": ("提醒时间", "warning time"),
+        "speeches_per_item": ("每人每项发言次数", "speeches per item"), "auto_end": ("到时自动结束", "auto end"),
+        "adoption_threshold": ("议事规则通过比例", "threshold for the rules"),
+        "substantive_threshold": ("事项表决通过比例", "threshold for items"),
+        "terminate_below": ("终止协商的比例", "terminate line"), "quorum_check": ("到会人数检查", "quorum check"),
+        "quorum": ("法定到会比例", "quorum"), "abstain_on_phones": ("手机表决设弃权", "abstain on phones"),
+        "ballot": ("表决方式", "ballot"),
     },
     "role": {"moderator": ("主持人", "moderator"), "recorder": ("记录人", "recorder"),
              "supervisor": ("监督员", "supervisor"), "participant": ("参会人", "participant"),
@@ -194,10 +219,18 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def _in_words(details: dict[str, object], lang: int) -> dict[str, object]:
-    """The details with each value WORDS knows in words (0: Chinese, 1: English)."""
+    """The details with each value WORDS knows in words (0: Chinese, 1: English); a word that has
+    {placeholders} of its own is filled from the details too (the reasons of bad_rules). Only
+    WORDS' own texts are ever filled: a detail from the request is never a template."""
     out = dict(details)
+    worded = []
     for key, table in WORDS.items():
         value = out.get(key)
         if isinstance(value, str) and value in table:
             out[key] = table[value][lang]
+            worded.append(key)
+    for key in worded:
+        text = out[key]
+        if isinstance(text, str) and "{" in text:
+            out[key] = text.format_map(_Missing(out))
     return out

@@ -54,13 +54,13 @@ class Threshold:
         if isinstance(raw, dict):
             raw = [raw.get("num"), raw.get("den"), raw.get("inclusive", True)]
         if not (isinstance(raw, (list, tuple)) and len(raw) in (2, 3)):
-            raise DomainError("bad_rules", reason=f"{field_name}: expected [num, den, inclusive]")
+            raise DomainError("bad_rules", reason="threshold_shape", param=field_name)
         num, den = raw[0], raw[1]
         inclusive = raw[2] if len(raw) == 3 else True
         if not (_is_int(num) and _is_int(den) and isinstance(inclusive, bool)):
-            raise DomainError("bad_rules", reason=f"{field_name}: integers and a boolean expected")
+            raise DomainError("bad_rules", reason="threshold_types", param=field_name)
         if not (0 < num <= den <= 1000):
-            raise DomainError("bad_rules", reason=f"{field_name}: need 0 < num <= den <= 1000")
+            raise DomainError("bad_rules", reason="threshold_range", param=field_name)
         return cls(num, den, inclusive)
 
 
@@ -119,22 +119,22 @@ class RulesParams:
         if raw is None:
             return base
         if not isinstance(raw, dict):
-            raise DomainError("bad_rules", reason="an object is expected")
+            raise DomainError("bad_rules", reason="not_object")
         known = {f.name: f for f in fields(cls)}
         changes: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in known:
-                raise DomainError("bad_rules", reason=f"unknown parameter {key}")
+                raise DomainError("bad_rules", reason="unknown_parameter", param=str(key)[:40])
             current = getattr(base, key)
             if isinstance(current, Threshold):
                 changes[key] = Threshold.parse(value, key)
             elif isinstance(current, bool):
                 if not isinstance(value, bool):
-                    raise DomainError("bad_rules", reason=f"{key}: true or false expected")
+                    raise DomainError("bad_rules", reason="not_bool", param=key)
                 changes[key] = value
             elif isinstance(current, int):
                 if not _is_int(value):
-                    raise DomainError("bad_rules", reason=f"{key}: a whole number expected")
+                    raise DomainError("bad_rules", reason="not_int", param=key)
                 changes[key] = value
             else:
                 changes[key] = value
@@ -145,16 +145,16 @@ class RulesParams:
     def check(self) -> None:
         lo, hi = SPEECH_LIMIT_MS
         if not (lo <= self.speech_limit_ms <= hi):
-            raise DomainError("bad_rules", reason=f"speech_limit_ms must be {lo // 1000} s to {hi // 60_000} min")
+            raise DomainError("bad_rules", reason="speech_limit_range", low=lo // 1000, high=hi // 60_000)
         if not (0 <= self.warning_ms < self.speech_limit_ms):
-            raise DomainError("bad_rules", reason="warning_ms must be below the speech limit")
+            raise DomainError("bad_rules", reason="warning_below_limit")
         lo, hi = SPEECHES_PER_ITEM
         if not (lo <= self.speeches_per_item <= hi):
-            raise DomainError("bad_rules", reason=f"speeches_per_item must be {lo} to {hi}")
+            raise DomainError("bad_rules", reason="speeches_range", low=lo, high=hi)
         if self.ballot not in BALLOTS:
-            raise DomainError("bad_rules", reason="ballot must be named or anonymous")
+            raise DomainError("bad_rules", reason="ballot_choice")
         if not self.substantive_threshold.at_least_as_strict_as(HALF):
-            raise DomainError("bad_rules", reason="the substantive threshold may be raised, never set below 1/2")
+            raise DomainError("bad_rules", reason="substantive_below_half")
 
 
 # What each parameter means and which values it takes (docs/protocol.md, generated).

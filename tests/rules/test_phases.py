@@ -114,7 +114,9 @@ def test_amend_rules_cannot_change_the_adoption_threshold():
     room = voters_room(6)
     room.do(MOD, "present_rules")
     err = room.refused("bad_rules", MOD, "amend_rules", params={"adoption_threshold": [1, 2, True]})
-    assert "adoption" in err.details["reason"]
+    assert err.details == {"reason": "fixed_at_setup", "param": "adoption_threshold"}
+    assert err.message_zh == "议事规则参数无效：“议事规则通过比例”在会议设置时确定，不能修改"
+    assert err.message_en == "Invalid rules of procedure: threshold for the rules is fixed when the meeting is set up"
     room.refused("bad_rules", MOD, "amend_rules", params={"adoption_threshold": [3, 4, True]})
     room.do(MOD, "amend_rules", params={"adoption_threshold": [2, 3, True]})  # the same: no change
 

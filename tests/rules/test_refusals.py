@@ -292,3 +292,16 @@ def test_a_refusal_names_a_person_by_id_as_well_as_by_name():
     room.do(person("s2"), "raise_hand", stance="against")
     err = room.refused("reason_required", MOD, "give_floor", person="s2")
     assert err.to_dict()["details"] == {"recommended": room.state.roster["s1"].name, "recommended_id": "s1"}
+
+
+def test_bad_rules_reasons_are_in_words_and_a_detail_from_the_request_is_never_a_template():
+    err = DomainError("bad_rules", reason="speeches_range", low=1, high=20)
+    assert err.message_zh == "议事规则参数无效：每人每项发言次数须为 1 至 20 次"
+    assert err.message_en == "Invalid rules of procedure: speeches per item must be 1 to 20"
+    # a reason that is not a known word is shown as given, braces and all, never formatted
+    err = DomainError("bad_payload", reason="unexpected field {0.__class__}")
+    assert err.message_en == "Malformed payload: unexpected field {0.__class__}"
+    room = Room(config(3))
+    room.do(MOD, "present_rules")
+    err = room.refused("bad_rules", MOD, "amend_rules", params={"speech_limit_ms": 5})
+    assert "秒" in err.message_zh and "speech_limit_ms" not in err.message_zh
