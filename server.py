@@ -95,8 +95,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}\n"
               f"服务器无法启动：无法打开数据库。请检查 YISHI_DATABASE_URL 和数据目录。", file=sys.stderr, flush=True)
         sys.exit(2)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets",
-                timeout_graceful_shutdown=5)
+    # loop and http "auto" take uvloop and httptools (dependencies); the sans-I/O websockets
+    # implementation replaces the deprecated one.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio",
+                loop="auto", http="auto", timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":
