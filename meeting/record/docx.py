@@ -50,18 +50,24 @@ def _twips(weights: tuple[float, ...]) -> list[int]:
     return out
 
 
+def _child(parent, tag: str, first: bool = False):
+    """``parent``'s child element ``tag``, made (as its first or last child) if it has none."""
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        if first:
+            parent.insert(0, el)
+        else:
+            parent.append(el)
+    return el
+
+
 def _set_fonts(rpr) -> None:
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = _child(rpr, "w:rFonts", first=True)
     for attr, value in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:cs", LATIN_FONT),
                         ("w:eastAsia", EAST_ASIA_FONT), ("w:hint", "eastAsia")):
         fonts.set(qn(attr), value)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+    lang = _child(rpr, "w:lang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
 
@@ -99,10 +105,7 @@ def _document_defaults(doc) -> None:
             etree.SubElement(font, f"{w}pitch", {f"{w}val": "variable"})
         font_table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     settings = doc.settings.element
-    theme_lang = settings.find(qn("w:themeFontLang"))
-    if theme_lang is None:
-        theme_lang = OxmlElement("w:themeFontLang")
-        settings.append(theme_lang)
+    theme_lang = _child(settings, "w:themeFontLang")
     theme_lang.set(qn("w:val"), "en-US")
     theme_lang.set(qn("w:eastAsia"), "zh-CN")
 
@@ -129,10 +132,7 @@ def _cell_lines(cell, lines: list[str], bold: bool = False, size: float | None =
 
 def _cell_width(cell, twips: int) -> None:
     tcpr = cell._tc.get_or_add_tcPr()
-    tcw = tcpr.find(qn("w:tcW"))
-    if tcw is None:
-        tcw = OxmlElement("w:tcW")
-        tcpr.insert(0, tcw)
+    tcw = _child(tcpr, "w:tcW", first=True)
     tcw.set(qn("w:w"), str(twips))
     tcw.set(qn("w:type"), "dxa")
 
@@ -157,10 +157,7 @@ def _table(doc, widths: list[int]):
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False  # w:tblLayout fixed
     tblpr = table._tbl.tblPr
-    tblw = tblpr.find(qn("w:tblW"))
-    if tblw is None:
-        tblw = OxmlElement("w:tblW")
-        tblpr.append(tblw)
+    tblw = _child(tblpr, "w:tblW")
     tblw.set(qn("w:w"), str(sum(widths)))
     tblw.set(qn("w:type"), "dxa")
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
