@@ -17,9 +17,8 @@ import hashlib
 import hmac
 
 from .rules import MeetingState, Role
+from .rules.roster import FUNCTION_ROLES
 from .store import Store
-
-STAFF_FUNCTIONS = (Role.MODERATOR, Role.RECORDER, Role.PROJECTOR)
 
 
 def token_hash(token: str) -> str:
@@ -48,11 +47,10 @@ class Tokens:
     def credentials(self, meeting_id: str, state: MeetingState) -> list[dict]:
         """Every credential of a meeting: the staff functions, the projector, each person."""
         out: list[dict] = [{"role": str(r), "person": None, "name": None, "token": self.token(meeting_id, r)}
-                           for r in STAFF_FUNCTIONS]
+                           for r in FUNCTION_ROLES]
         for pid, p in state.roster.items():
-            role = Role.SUPERVISOR if str(p.category) == "supervisor" else Role.PARTICIPANT
-            out.append({"role": str(role), "person": pid, "name": p.name, "category": str(p.category),
-                        "token": self.token(meeting_id, role, pid)})
+            out.append({"role": str(p.role), "person": pid, "name": p.name, "category": str(p.category),
+                        "token": self.token(meeting_id, p.role, pid)})
         return out
 
     async def authenticate(self, token: object, known_only: bool = False) -> tuple[str, Role, str | None] | None:

@@ -163,8 +163,8 @@ def address_of(environ: dict) -> str:
 def storable_id(value: object) -> bool:
     """A command id that both databases can store and index: 1..64 printable characters, no
     NUL, no lone surrogate."""
-    return (isinstance(value, str) and 1 <= len(value) <= 64 and value.isprintable()
-            and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value))
+    # isprintable() is False for NUL (Cc) and for lone surrogates (Cs)
+    return isinstance(value, str) and 1 <= len(value) <= 64 and value.isprintable()
 
 
 class ResyncingRedisManager(socketio.AsyncRedisManager):

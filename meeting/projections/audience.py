@@ -2,7 +2,7 @@
 (participants' phones, the projector and the public live view)."""
 from __future__ import annotations
 
-from ..rules.roster import Category, Person, Role
+from ..rules.roster import FUNCTION_ROLES, Person, Role
 
 STAFF, PUBLIC = "staff", "public"
 AUDIENCE = {
@@ -10,8 +10,7 @@ AUDIENCE = {
     Role.PARTICIPANT: PUBLIC, Role.PROJECTOR: PUBLIC,
 }
 
-# The functions without a person: each has its own ``me`` (see ``role_views``).
-FUNCTION_ROLES = (Role.MODERATOR, Role.RECORDER, Role.PROJECTOR)
+__all__ = ["AUDIENCE", "FUNCTION_ROLES", "PUBLIC", "STAFF", "audience", "person_role"]
 
 
 def audience(role: Role) -> str:
@@ -19,6 +18,5 @@ def audience(role: Role) -> str:
 
 
 def person_role(p: Person) -> Role:
-    """The role a roster person connects with (the service issues the tokens the same way):
-    a person of category supervisor is the supervisor, everyone else a participant."""
-    return Role.SUPERVISOR if p.category == Category.SUPERVISOR else Role.PARTICIPANT
+    """The role a roster person connects with (``Person.role``, as the tokens are issued)."""
+    return p.role

@@ -100,7 +100,7 @@ def _open_vote(v: Vote, staff: bool) -> dict:
     if staff and v.ballot == "named":
         d["voted"] = sorted(v.phone_voters)
         # Who has not voted by phone yet, in the order of the base (for the recorder to prompt them).
-        d["not_voted"] = [pid for pid in v.base if pid not in v.phone_voters]
+        d["not_voted"] = [pid for pid in v.base if not v.has_voted(pid)]
     return d
 
 

@@ -33,6 +33,10 @@ class Role(StrEnum):
     SYSTEM = "system"  # the server's own timer
 
 
+# The functions held by a device, without a person: each has its own join link.
+FUNCTION_ROLES = (Role.MODERATOR, Role.RECORDER, Role.PROJECTOR)
+
+
 class Channel(StrEnum):
     ROOM = "room"  # own phone, in the room
     ONLINE = "online"  # own device, remote
@@ -52,6 +56,12 @@ class Person:
     @property
     def may_queue(self) -> bool:
         return self.category in QUEUE_CATEGORIES
+
+    @property
+    def role(self) -> Role:
+        """The role this person connects with: a person of category supervisor is the
+        supervisor, everyone else a participant."""
+        return Role.SUPERVISOR if self.category == Category.SUPERVISOR else Role.PARTICIPANT
 
     def to_dict(self) -> PersonRecord:
         return {
