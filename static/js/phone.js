@@ -333,7 +333,8 @@
       const me = state.me;
       if (!me) return;
       if (e.type === "speech_warned" && me.speaking) vibrate(200);
-      if (e.type === "vote_opened" && me.votes && me.signed_in) vibrate(150);
+      // the vote's base as the engine fixed it (voters signed in when it opened)
+      if (e.type === "vote_opened" && Array.isArray(e.base) && e.base.includes(me.id)) vibrate(150);
     });
     Y.onRender(render);
   });
