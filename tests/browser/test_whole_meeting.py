@@ -77,7 +77,11 @@ def test_a_whole_meeting_by_clicks_and_keys(server, open_page):
     by(mod, "start-explanation").click()
     expect(by(phones["prop"], "your-turn")).to_be_visible()
     expect(by(proj, "speaker-name")).to_have_text("张建国")
+    # A key does what the console allows now, and the console sends one command at a time: wait
+    # until the console itself shows the speech (its own me, after its ack) before pressing E.
+    expect(by(mod, "end-speech")).to_be_enabled()
     mod.keyboard.press("e")
+    expect(by(mod, "no-speech")).to_be_visible()
     by(mod, "begin-item").click()
     expect(by(proj, "phase")).to_have_attribute("data-phase", "debate")
     expect(by(proj, "item")).to_contain_text("是否加装电梯")
@@ -134,6 +138,7 @@ def test_a_whole_meeting_by_clicks_and_keys(server, open_page):
     expect(by(mod, "recommended")).to_have_attribute("data-person", "s2")
     mod.keyboard.press("n")
     expect(by(s2, "your-turn")).to_be_visible()
+    expect(by(mod, "end-speech")).to_be_enabled()
     mod.keyboard.press("e")
     expect(by(mod, "no-speech")).to_be_visible()
 
