@@ -12,8 +12,10 @@ Our reading (docs: meeting/record/labels.DL_NOTE_RULE says the same on the recor
   working day.
 - Working days follow the official PRC calendar (the State Council's holiday notice, including
   weekend days made working days) through ``chinesecalendar``. That package knows a fixed range of
-  years (1.11: 2004–2026) and raises for others; for those years we fall back to "Saturday and
-  Sunday are rest days" and the record carries a visible note asking for a manual check.
+  years (1.11: 2004–2026) and raises for others. A year whose holiday notice staff have entered
+  (``meeting/workdays.py``) is counted by that notice instead; for a year neither knows we fall
+  back to "Saturday and Sunday are rest days" and the record carries a visible note asking for a
+  manual check.
 - Done on or before the due day (China date) is on time; later is late by the number of calendar
   days; not done is "not yet" (and "overdue" when the record is built after the due day).
 """
@@ -38,13 +40,13 @@ class Calendar:
     fallback_years: set[int] = field(default_factory=set)
 
     def is_workday(self, day: date) -> bool:
-        try:
-            import chinese_calendar
+        # meeting/workdays.py: staff-entered years first, then chinesecalendar, else weekdays (noted)
+        from ..workdays import current
 
-            return bool(chinese_calendar.is_workday(day))
-        except (NotImplementedError, ImportError, KeyError, ValueError):
+        work, known = current().workday(day)
+        if not known:
             self.fallback_years.add(day.year)
-            return day.weekday() < 5
+        return work
 
     def due(self, start: date, days: int) -> date:
         """The last day of a period of ``days`` calendar days after ``start``, moved past rest days."""
