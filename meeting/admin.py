@@ -1,42 +1,41 @@
-"""The admin pages: set up a meeting from a browser, no command line (the HTTP API stays for tools).
+"""The admin pages: staff log in, set up meetings from a browser, and a community admin manages
+the community's staff accounts (the HTTP API stays for tools).
 
-``/admin`` asks for the admin key once, then lists the meetings and offers a form for a new one:
+``/admin`` asks for a user name and password (meeting/accounts.py: argon2 hashes, sessions in the
+database, a login throttle), then lists the community's meetings and offers a form for a new one:
 title, place, time, form, items one per line, the roster one person per line or as an uploaded
 Excel (.xlsx) or CSV file (a per-row report of what is wrong), and the main rules of procedure.
-A new meeting's page gives the staff links and the join sheet.
+A new meeting's page gives the staff links and the join sheet. ``/admin/setup`` takes the admin
+key once to create a community and its first admin; ``/admin/staff`` (community admins) adds,
+deactivates and reactivates accounts and sets their passwords.
 
-CSRF (docs/security.md): the session cookie is a signed, expiring session id, never the key
-(HttpOnly, SameSite=Strict, Secure behind TLS); every form carries a CSRF token bound to the
-session (the login form: to a pre-session cookie); a POST whose Origin (or Sec-Fetch-Site) is not
-this site is refused; the admin pages send their Origin (Referrer-Policy: same-origin).
+CSRF (docs/security.md): the session cookie is a random token whose hash is the session's row,
+never the key (HttpOnly, SameSite=Strict, Secure behind TLS); every form carries a CSRF token
+bound to the session (the login and setup forms: to a pre-session cookie); a POST whose Origin
+(or Sec-Fetch-Site) is not this site is refused; the admin pages send their Origin
+(Referrer-Policy: same-origin).
 """
 from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
-import hmac
 import io
 import math
 import secrets
-import time
 import zipfile
-from urllib.parse import urlsplit
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import i18n
+from . import accounts as acc, i18n
+from .accounts import AccountError, Staff
 from .pages import render
 from .rules import DomainError
 from .rules.config import category_of, roster_rows
 from .service import Service
 
-COOKIE = "yishi_admin"
-PRE_COOKIE = "yishi_admin_pre"  # the login form's CSRF nonce, before there is a session
-SESSION_S = 12 * 3600
 MAX_FILE = 2 * 1024 * 1024
 MAX_COLUMNS = 12
 OPTION_WORDS = {"no-phone": ("has_phone", False), "无手机": ("has_phone", False),
@@ -165,82 +164,47 @@ def config_from_form(form, roster: list | None = None) -> dict:
     return config
 
 
-def same(a: str, b: str) -> bool:
-    """Constant-time comparison of any two strings (compare_digest refuses non-ASCII str)."""
-    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+ROLE_LABELS = {"admin": "Community admin", "staff": "Staff", "supervisor": "Supervisor"}
 
 
-def same_origin(request: Request, base_url: str) -> bool:
-    """Is this POST from one of our own pages? A browser says where a request comes from in
-    Origin and Sec-Fetch-Site; a tool that sends neither still needs the CSRF token."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    ours = {f"{request.url.scheme}://{request.headers.get('host', '')}"}
-    base = urlsplit(base_url)
-    ours.add(f"{base.scheme}://{base.netloc}")
-    return origin in ours
+def safe_next(value: object) -> str:
+    """Where to go after logging in: a path on this site only (never //host or a scheme)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")) and len(value) < 500:
+        return value
+    return "/admin"
+
+
+def address_of(request: Request) -> str:
+    """The client's address (uvicorn takes X-Forwarded-For from a proxy it trusts, 127.0.0.1 by default)."""
+    return request.client.host if request.client else "unknown"
 
 
 def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
-    key = hashlib.sha256(b"yishi admin session|" + admin_key.encode()).digest()
-
-    def mac(*parts: str) -> str:
-        return hmac.new(key, "|".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
-
-    def new_session() -> str:
-        expires, nonce = str(int(time.time()) + SESSION_S), secrets.token_urlsafe(16)
-        return f"{expires}.{nonce}.{mac('session', expires, nonce)}"
-
-    def session_of(request: Request) -> str | None:
-        value = request.cookies.get(COOKIE) or ""
-        parts = value.split(".")
-        if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) < time.time():
-            return None
-        return value if same(parts[2], mac("session", parts[0], parts[1])) else None
-
-    def csrf_for(request: Request) -> str:
-        session = session_of(request)
-        if session is not None:
-            return mac("csrf", session)
-        return mac("login", request.cookies.get(PRE_COOKIE) or "")
-
-    def csrf_ok(request: Request, form) -> bool:
-        given = form.get("csrf")
-        if not isinstance(given, str) or not same_origin(request, base_url):
-            return False
-        session = session_of(request)
-        if session is not None and same(given, mac("csrf", session)):
-            return True
-        pre = request.cookies.get(PRE_COOKIE)
-        return bool(pre) and same(given, mac("login", pre or ""))
-
-    def secure(request: Request) -> bool:
-        return request.url.scheme == "https" or base_url.startswith("https://")
+    """The /admin pages. The accounts are the app's (``request.app.state.accounts``)."""
 
     def lang_of(request: Request) -> str:
         return i18n.pick_lang(request.query_params.get("lang"), request.cookies.get("lang"), None)
 
-    def page(request: Request, status: int = 200, error: FormError | None = None, **context) -> Response:
+    def page(request: Request, status: int = 200, error: FormError | AccountError | None = None,
+             staff: Staff | None = None, **context) -> Response:
         lang = lang_of(request)
         tr = i18n.translations(lang)
-        context.setdefault("report", [])
-        params = {k: tr.gettext(v) if k == "field" else v for k, v in error.params.items()} if error else {}
-        context["error"] = tr.gettext(error.message_id).format(**params) if error else None
-        pre = None
-        if session_of(request) is None and not request.cookies.get(PRE_COOKIE):
-            pre = secrets.token_urlsafe(16)
-            request.cookies[PRE_COOKIE] = pre  # so csrf_for below signs the cookie sent with this page
-        response = HTMLResponse(render(lang, "admin.html", screen="admin", boot={"lang": lang}, csrf=csrf_for(request),
-                                       title=i18n.translations(lang).gettext("Set up meetings"), **context),
+        for key, default in (("report", []), ("notice", None), ("login_name", ""), ("next", "/admin"), ("form", {})):
+            context.setdefault(key, default)
+        if isinstance(error, AccountError):
+            context["error"] = error.message(lang)
+        elif error is not None:
+            params = {k: tr.gettext(v) if k == "field" else v for k, v in error.params.items()}
+            context["error"] = tr.gettext(error.message_id).format(**params)
+        else:
+            context["error"] = None
+        community = acc.accounts_of(request).community(staff.community_id) if staff else None
+        response = HTMLResponse(render(lang, "admin.html", screen="admin", boot={"lang": lang},
+                                       csrf=acc.csrf_token(request), me=staff, community=community,
+                                       allowed=acc.allowed(staff),
+                                       role_labels=ROLE_LABELS, title=tr.gettext("Set up meetings"), **context),
                                 status_code=status)
-        if pre is not None:
-            response.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", secure=secure(request),
-                                max_age=SESSION_S, path="/admin")
-        return admin_headers(response)
+        return admin_headers(acc.set_pre_cookie(request, response))
 
     def admin_headers(response: Response) -> Response:
         # Our forms must send their Origin (the site-wide no-referrer policy makes it "null").
@@ -248,53 +212,170 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         response.headers["cache-control"] = "no-store"
         return response
 
-    def forbidden(request: Request) -> Response:
-        return page(request, 403, view="login", error=FormError("This form is out of date or came from another site. "
-                                                                "Open the page again and retry."))
+    def redirect(to: str) -> Response:
+        return admin_headers(RedirectResponse(to, status_code=303))
+
+    async def signed_in(request: Request) -> Staff | None:
+        return await asyncio.to_thread(acc.current_staff, request)
+
+    async def checked(request: Request, form) -> bool:
+        return await asyncio.to_thread(acc.csrf_ok, request, form)
+
+    def forbidden(request: Request, staff: Staff | None = None) -> Response:
+        return page(request, 403, view="login" if staff is None else "denied", staff=staff,
+                    error=AccountError("csrf_failed", 403))
+
+    def refused(request: Request, staff: Staff) -> Response:
+        return page(request, 403, view="denied", staff=staff, error=AccountError("forbidden_role", 403,
+                                                                                role=staff.role))
+
+    async def community_meetings(request: Request, staff: Staff) -> list:
+        accounts = acc.accounts_of(request)
+        rows = await asyncio.to_thread(service.store.meetings)
+        return await asyncio.to_thread(acc.visible_meetings, accounts, staff, rows)
 
     async def home(request: Request) -> Response:
-        if session_of(request) is None:
-            return page(request, view="login")
-        meetings = await asyncio.to_thread(service.store.meetings)
-        return page(request, view="home", meetings=meetings, form={})
+        staff = await signed_in(request)
+        if staff is None:
+            return page(request, view="login", next=safe_next(request.query_params.get("next")))
+        return page(request, view="home", staff=staff, meetings=await community_meetings(request, staff), form={})
 
     async def login(request: Request) -> Response:
         form = await request.form()
-        if not csrf_ok(request, form):
+        if not await checked(request, form):
             return forbidden(request)
-        given = form.get("key")
-        if not isinstance(given, str) or not same(given.strip(), admin_key):
-            return page(request, 401, view="login", error=FormError("The admin key is not right"))
-        response = RedirectResponse("/admin", status_code=303)
-        response.set_cookie(COOKIE, new_session(), httponly=True, samesite="strict", secure=secure(request),
-                            max_age=SESSION_S, path="/admin")
-        response.delete_cookie(PRE_COOKIE, path="/admin")
-        return admin_headers(response)
+        accounts = acc.accounts_of(request)
+        name, password, target = form.get("login"), form.get("password"), safe_next(form.get("next"))
+        try:
+            staff, token = await asyncio.to_thread(accounts.login, name if isinstance(name, str) else "",
+                                                   password if isinstance(password, str) else "",
+                                                   address_of(request), request.cookies.get(acc.DEVICE_COOKIE))
+        except AccountError as exc:
+            response = page(request, exc.status, view="login", error=exc, next=target,
+                            login_name=name if isinstance(name, str) else "")
+            if exc.code == "login_throttled":
+                response.headers["retry-after"] = str(exc.params["retry_after"])
+            return response
+        old = request.cookies.get(acc.COOKIE)
+        if old:  # a login replaces the browser's earlier session, which ends
+            await asyncio.to_thread(accounts.logout, old)
+        response = redirect(target)
+        secure = accounts.secure(request)
+        response.set_cookie(acc.COOKIE, token, httponly=True, samesite="strict", secure=secure,
+                            max_age=acc.SESSION_S, path="/")
+        if accounts.device_of(staff.login, request.cookies.get(acc.DEVICE_COOKIE)) is None:
+            response.set_cookie(acc.DEVICE_COOKIE, accounts.device_token(staff.login), httponly=True,
+                                samesite="strict", secure=secure, max_age=acc.DEVICE_S, path="/admin/login")
+        response.delete_cookie(acc.PRE_COOKIE, path="/")
+        return response
 
     async def logout(request: Request) -> Response:
         form = await request.form()
-        if not csrf_ok(request, form):
+        if not await checked(request, form):
+            return forbidden(request, await signed_in(request))
+        await asyncio.to_thread(acc.accounts_of(request).logout, request.cookies.get(acc.COOKIE))
+        response = redirect("/admin")
+        response.delete_cookie(acc.COOKIE, path="/")
+        return response
+
+    async def setup(request: Request) -> Response:
+        """The admin key once: a community and its first admin."""
+        if request.method == "GET":
+            return page(request, view="setup", form={})
+        form = await request.form()
+        if not await checked(request, form):
             return forbidden(request)
-        response = RedirectResponse("/admin", status_code=303)
-        response.delete_cookie(COOKIE, path="/admin")
-        return admin_headers(response)
+        accounts = acc.accounts_of(request)
+        kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("key", "password", "csrf")}
+        throttle_key = f"setup:{address_of(request)}"
+        try:
+            await asyncio.to_thread(accounts.throttle, throttle_key, acc.FREE_ACCOUNT)
+            given = form.get("key")
+            if not isinstance(given, str) or not acc.same(given.strip(), admin_key):
+                raise AccountError("admin_key_wrong", 401)
+            await asyncio.to_thread(accounts.forgive, throttle_key)
+            acc.check_password(form.get("password"))
+            community = await asyncio.to_thread(accounts.create_community, str(form.get("community") or ""))
+            try:
+                first = await asyncio.to_thread(accounts.create_staff, community.id, str(form.get("login") or ""),
+                                                str(form.get("name") or ""), "admin", str(form.get("password")))
+            except AccountError:
+                await asyncio.to_thread(accounts.delete_community, community.id)
+                raise
+        except AccountError as exc:
+            response = page(request, exc.status, view="setup", error=exc, form=kept)
+            if exc.code == "login_throttled":
+                response.headers["retry-after"] = str(exc.params["retry_after"])
+            return response
+        tr = i18n.translations(lang_of(request))
+        return page(request, 201, view="login", next="/admin", login_name=first.login,
+                    notice=tr.gettext("The community “{community}” and its admin “{login}” are created. "
+                                      "Log in below.").format(community=community.name, login=first.login))
+
+    async def staff_page(request: Request) -> Response:
+        staff = await signed_in(request)
+        if staff is None:
+            return redirect("/admin?next=/admin/staff")
+        if not acc.allowed(staff)["manage_staff"]:
+            return refused(request, staff)
+        return await staff_view(request, staff)
+
+    async def staff_view(request: Request, staff: Staff, status: int = 200, error: AccountError | None = None,
+                         form: dict | None = None) -> Response:
+        people = await asyncio.to_thread(acc.accounts_of(request).staff_of, staff.community_id)
+        return page(request, status, view="staff", staff=staff, people=people, error=error, form=form or {})
+
+    async def staff_action(request: Request) -> Response:
+        """Add an account, or (de)activate one, or set its password: community admins only."""
+        staff = await signed_in(request)
+        form = await request.form()
+        if staff is None:
+            return redirect("/admin")
+        if not await checked(request, form):
+            return forbidden(request, staff)
+        if not acc.allowed(staff)["manage_staff"]:
+            return refused(request, staff)
+        accounts = acc.accounts_of(request)
+        action = form.get("action")
+        kept = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("password", "csrf")}
+        try:
+            if action == "add":
+                role = form.get("role")
+                await asyncio.to_thread(accounts.create_staff, staff.community_id, str(form.get("login") or ""),
+                                        str(form.get("name") or ""), role if isinstance(role, str) else "",
+                                        str(form.get("password") or ""))
+            elif action in ("deactivate", "activate"):
+                await asyncio.to_thread(accounts.set_active, staff.community_id, str(form.get("staff_id") or ""),
+                                        action == "activate")
+            elif action == "password":
+                await asyncio.to_thread(accounts.set_password, staff.community_id, str(form.get("staff_id") or ""),
+                                        str(form.get("password") or ""))
+            else:
+                raise AccountError("bad_account", reason="unknown action")
+        except AccountError as exc:
+            return await staff_view(request, staff, exc.status, exc, kept if action == "add" else {})
+        return redirect("/admin/staff")
 
     async def create(request: Request) -> Response:
-        if session_of(request) is None:
-            return RedirectResponse("/admin", status_code=303)
+        staff = await signed_in(request)
+        if staff is None:
+            return redirect("/admin")
         try:
             form = await request.form(max_files=1, max_fields=100)
         except Exception:  # a malformed multipart body
-            return page(request, 400, view="login", error=FormError("The form could not be read"))
+            return page(request, 400, view="denied", staff=staff, error=FormError("The form could not be read"))
         try:
-            return await create_from(request, form)
+            if not await checked(request, form):
+                return forbidden(request, staff)
+            if not acc.allowed(staff)["create_meeting"]:
+                return refused(request, staff)
+            return await create_from(request, staff, form)
         finally:
             await form.close()  # an uploaded file's temporary file
 
-    async def create_from(request: Request, form) -> Response:
-        if not csrf_ok(request, form):
-            return forbidden(request)
+    async def create_from(request: Request, staff: Staff, form) -> Response:
         lang = lang_of(request)
+        accounts = acc.accounts_of(request)
         report: list[str] = []
         upload = form.get("roster_file")
         roster = None
@@ -310,31 +391,50 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
                 error = FormError("The roster file has {n} problems; nothing was created", n=len(problems))
             roster = people
         if error is None:
+            # The meeting's community is written first: a crash before the meeting exists leaves a
+            # link to nothing (harmless), never a meeting that no community sees.
+            meeting_id = secrets.token_hex(5)
+            await asyncio.to_thread(accounts.assign_meeting, meeting_id, staff.community_id)
             try:
-                meeting_id, _ = await service.create_meeting(config_from_form(form, roster))
-            except FormError as exc:
-                error = exc
-            except DomainError as exc:
-                error = FormError("{message}", message=exc.message_en if lang == "en" else exc.message_zh)
+                await service.create_meeting(config_from_form(form, roster), meeting_id=meeting_id)
+            except (FormError, DomainError) as exc:
+                await asyncio.to_thread(accounts.unassign_meeting, meeting_id)
+                error = exc if isinstance(exc, FormError) else FormError(
+                    "{message}", message=exc.message_en if lang == "en" else exc.message_zh)
+            except BaseException:
+                await asyncio.to_thread(accounts.unassign_meeting, meeting_id)
+                raise
             else:
-                return admin_headers(RedirectResponse(f"/admin/meetings/{meeting_id}", status_code=303))
-        meetings = await asyncio.to_thread(service.store.meetings)
+                return redirect(f"/admin/meetings/{meeting_id}")
         kept = {k: v for k, v in form.items() if isinstance(v, str)}
-        return page(request, 400, view="home", meetings=meetings, form=kept, error=error, report=report)
+        return page(request, 400, view="home", staff=staff, meetings=await community_meetings(request, staff),
+                    form=kept, error=error, report=report)
 
     async def meeting(request: Request) -> Response:
-        if session_of(request) is None:
-            return RedirectResponse("/admin", status_code=303)
+        staff = await signed_in(request)
+        if staff is None:
+            return redirect("/admin?next=" + request.url.path)
+        meeting_id = request.path_params["meeting_id"]
+        owner = await asyncio.to_thread(acc.accounts_of(request).meeting_community, meeting_id)
         try:
-            live = await service.get(request.path_params["meeting_id"])
+            if owner != staff.community_id:
+                raise DomainError("meeting_not_found")
+            live = await service.get(meeting_id)
         except DomainError:
-            return page(request, 404, view="login", error=FormError("No such meeting"))
+            return page(request, 404, view="denied", staff=staff, error=AccountError("not_found", 404))
         links = [{**c, "url": f"{base_url}/j/{c['token']}"} for c in service.credentials(live.id, live.state)]
         moderator = next(link for link in links if link["role"] == "moderator")
-        return page(request, view="meeting", meeting_id=live.id, config=live.state.config,
-                    staff=[link for link in links if link["person"] is None or link["role"] == "supervisor"],
-                    people=len(live.state.roster), sheet_url=f"/j/{moderator['token']}/sheet")
+        # A supervisor reads: the supervisors' own links, no moderator's or recorder's.
+        shown = [link for link in links if link["person"] is None or link["role"] == "supervisor"]
+        may_run = acc.allowed(staff)["create_meeting"]
+        if not may_run:
+            shown = [link for link in shown if link["role"] == "supervisor"]
+        return page(request, view="meeting", staff=staff, meeting_id=live.id, config=live.state.config,
+                    links=shown, people=len(live.state.roster),
+                    sheet_url=f"/j/{moderator['token']}/sheet" if may_run else None)
 
     return [Route("/admin", home), Route("/admin/login", login, methods=["POST"]),
             Route("/admin/logout", logout, methods=["POST"]),
+            Route("/admin/setup", setup, methods=["GET", "POST"]),
+            Route("/admin/staff", staff_page), Route("/admin/staff", staff_action, methods=["POST"]),
             Route("/admin/meetings", create, methods=["POST"]), Route("/admin/meetings/{meeting_id}", meeting)]

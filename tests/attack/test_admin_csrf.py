@@ -1,13 +1,15 @@
 """Issue 10, point 4: CSRF on /admin. Before: no CSRF token, no Origin check, and the cookie held
 the admin key itself; a page on another port of the same host (same site, so SameSite=Strict
-does not stop it) auto-submitted the form and created a meeting. Now: a signed session cookie
-that is not the key (HttpOnly, SameSite=Strict, Secure behind TLS), a CSRF token on every form,
-and a POST whose Origin or Sec-Fetch-Site is another site is refused (403)."""
+does not stop it) auto-submitted the form and created a meeting. Now (with issue 12's staff
+accounts): a random session token whose session lives in the database, never the key nor the
+password (HttpOnly, SameSite=Strict, Secure behind TLS), a CSRF token on every form, and a POST
+whose Origin or Sec-Fetch-Site is another site is refused (403)."""
 from __future__ import annotations
 
 import re
 
 import httpx
+import pytest
 
 from tests.server.harness import ADMIN_KEY
 
@@ -34,14 +36,35 @@ def client_for(url: str, **kw) -> httpx.Client:
     return client
 
 
+PASSWORD = "csrf-test-password"
+LOGIN = {"login": "csrf-admin", "password": PASSWORD}
+
+
+def ensure_account(url: str) -> None:
+    """A community and its admin, made by the operator with the admin key (once per server)."""
+    r = httpx.post(f"{url}/api/communities", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                   json={"name": "CSRF 社区", "admin": {**LOGIN, "name": "管理员"}})
+    assert r.status_code == 201 or r.json()["error"]["code"] == "login_taken", r.text
+
+
+@pytest.fixture(scope="module", autouse=True)
+def community(shared_server):
+    ensure_account(shared_server.url)
+
+
+def session_cookie(response: httpx.Response) -> str:
+    return next(v for v in response.headers.get_list("set-cookie") if v.startswith("yishi_staff="))
+
+
 def signed_in(url: str) -> tuple[httpx.Client, str]:
+    ensure_account(url)
     client = client_for(url)
     token = csrf_of(client.get("/admin").text)
-    r = client.post("/admin/login", data={"key": ADMIN_KEY, "csrf": token}, headers={"Origin": url})
+    r = client.post("/admin/login", data={**LOGIN, "csrf": token}, headers={"Origin": url})
     assert r.status_code == 303, r.text[:300]
-    cookie = r.headers["set-cookie"]
+    cookie = session_cookie(r)
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
-    assert ADMIN_KEY not in cookie, "the session cookie is not the admin key"
+    assert ADMIN_KEY not in cookie and PASSWORD not in cookie, "the session cookie is neither the key nor the password"
     return client, csrf_of(client.get("/admin").text)
 
 
@@ -73,7 +96,7 @@ def test_a_form_without_the_token_or_from_another_site_is_refused(shared_server)
     assert client.post("/admin/meetings", data={**FORM, "csrf": other_token}).status_code == 403
     # The login form is protected too.
     fresh = client_for(url)
-    assert fresh.post("/admin/login", data={"key": ADMIN_KEY}).status_code == 403
+    assert fresh.post("/admin/login", data=LOGIN).status_code == 403
     # The real form, from our own page, works.
     r = client.post("/admin/meetings", data={**FORM, "csrf": token},
                     headers={"Origin": url, "Sec-Fetch-Site": "same-origin"})
@@ -83,11 +106,14 @@ def test_a_form_without_the_token_or_from_another_site_is_refused(shared_server)
 
 def test_the_admin_key_as_a_cookie_opens_nothing_and_sessions_end_on_logout(shared_server):
     url = shared_server.url
-    r = httpx.get(f"{url}/admin", cookies={"yishi_admin": ADMIN_KEY})
-    assert 'data-testid="admin-key"' in r.text  # the login form: the key is not a session
+    for name in ("yishi_staff", "yishi_admin"):
+        r = httpx.get(f"{url}/admin", cookies={name: ADMIN_KEY})
+        assert 'data-testid="admin-password"' in r.text  # the login form: the key is not a session
     client, token = signed_in(url)
+    stolen = client.cookies.get("yishi_staff")
     assert client.post("/admin/logout", data={"csrf": token}).status_code == 303
-    assert 'data-testid="admin-key"' in client.get("/admin").text
+    assert 'data-testid="admin-password"' in client.get("/admin").text
+    assert 'data-testid="admin-password"' in httpx.get(f"{url}/admin", cookies={"yishi_staff": stolen}).text
 
 
 def test_the_cookie_is_secure_behind_tls(shared_server):
@@ -96,8 +122,10 @@ def test_the_cookie_is_secure_behind_tls(shared_server):
     page = client.get("/admin")
     assert "secure" in page.headers["set-cookie"].lower()
     pre = page.headers["set-cookie"].split(";")[0]  # httpx keeps a Secure cookie from plain http
-    r = client.post("/admin/login", data={"key": ADMIN_KEY, "csrf": csrf_of(page.text)}, headers={"Cookie": pre})
-    assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
+    r = client.post("/admin/login", data={**LOGIN, "csrf": csrf_of(page.text)}, headers={"Cookie": pre})
+    assert r.status_code == 303
+    assert all("secure" in v.lower() for v in r.headers.get_list("set-cookie") if "max-age=0" not in v.lower())
+    assert "secure" in session_cookie(r).lower()
 
 
 def test_the_admin_pages_send_their_origin(shared_server):

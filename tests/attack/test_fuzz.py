@@ -277,9 +277,14 @@ def http_app(tmp_path_factory):
     async def login() -> str:
         import re
 
+        staff = {"login": "fuzz", "name": "fuzz", "password": "fuzz-password"}  # a community admin (issue 12)
+        r = await client.post("/api/communities", json={"name": "fuzz", "admin": staff},
+                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert r.status_code == 201, r.text
         page = await client.get("/admin")
         token = re.findall(r'name="csrf" value="([^"]+)"', page.text)[0]
-        await client.post("/admin/login", data={"key": ADMIN_KEY, "csrf": token})
+        r = await client.post("/admin/login", data={"login": "fuzz", "password": "fuzz-password", "csrf": token})
+        assert r.status_code == 303, r.text[:300]
         page = await client.get("/admin")
         return re.findall(r'name="csrf" value="([^"]+)"', page.text)[0]
 
