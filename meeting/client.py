@@ -5,6 +5,8 @@ of docs/protocol.md: apply a delta when its from_version is ours, drop it when i
 ask for a fresh snapshot (``sync``) on a gap. ``me`` follows the version rule: the client keeps
 the newest ``me`` it received and shows it (``self.me``) only once its view has reached that
 ``me``'s version; a ``me`` ahead of the view waits (``self.me_ahead``); an older one is dropped.
+A ``me`` patch (``{version, from_version, patch}``) applies to the newest ``me`` held when that
+one is at least ``from_version``; else the client asks for a snapshot.
 """
 from __future__ import annotations
 
@@ -57,6 +59,17 @@ class MeHolder:
         self.ahead, self.ahead_version = me, version
         return False
 
+    def patched(self, patch: list, version: int, from_version: int) -> dict | None:
+        """The ``me`` a patch message makes of the newest ``me`` held, or None when it cannot be
+        applied (no ``me`` held of ``from_version`` or later: ask for a snapshot)."""
+        base: dict | None = self.ahead
+        base_version = self.ahead_version
+        if base is None:
+            base, base_version = self.shown, self.shown_version
+        if base is None or base_version < from_version:
+            return None
+        return dict(apply_patch(copy.deepcopy(base), patch), version=version)
+
     def view_at(self, view_version: int) -> bool:
         """The view reached ``view_version``; True when a waiting ``me`` is now shown."""
         if self.ahead is not None and self.ahead_version <= view_version:
@@ -78,6 +91,8 @@ class LiveClient:
         self.events: list[dict] = []  # every event received, in order
         self.deltas = 0
         self.gaps = 0
+        self.me_gaps = 0  # me patches that found no me to apply to (a snapshot was asked for)
+        self.me_patches = 0
         self.snapshots = 0
         self.changed = asyncio.Event()
         self.sio.on("snapshot", self._on_snapshot)
@@ -140,7 +155,18 @@ class LiveClient:
         self.changed.set()
 
     async def _on_me(self, msg):
-        if self.mes.receive(msg["me"], msg["version"], self.version if self.view is not None else -1):
+        me = msg.get("me")
+        if "patch" in msg:
+            if msg["version"] < self.mes.newest_version():
+                self.mes.dropped += 1
+                return
+            me = self.mes.patched(msg["patch"], msg["version"], msg["from_version"])
+            if me is None:
+                self.me_gaps += 1
+                await self.resync()
+                return
+            self.me_patches += 1
+        if self.mes.receive(me, msg["version"], self.version if self.view is not None else -1):
             self.changed.set()
 
     async def resync(self) -> None:

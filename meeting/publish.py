@@ -1,27 +1,29 @@
 """Publishing a committed batch to the screens (docs/protocol.md).
 
-Rooms: every connection joins ``<meeting>:<audience>``; a person's connection joins
-``<meeting>:p:<person>``; a function without a person (moderator, recorder, projector) joins
-``<meeting>:r:<role>``. After each committed batch: one ``delta`` per audience
-``{from_version, version, now, events, patch}``, then ``me`` ``{version, me}`` to each person
-room and role room whose ``me`` changed. Everything is computed from the committed state.
+Rooms: every connection joins ``<meeting>:<audience>`` (staff, phone, public); a person's
+connection joins ``<meeting>:p:<person>``; a function without a person (moderator, recorder,
+projector) joins ``<meeting>:r:<role>``. After each committed batch: one ``delta`` per audience
+``{from_version, version, now, events, patch}`` (each encoded once by python-socketio for all of
+the room), then ``me`` to each person room and role room whose ``me`` changed, as a patch
+``{version, from_version, patch}`` of the ``me`` that room holds (a snapshot carries it whole).
+``me`` is computed only for rooms that have a connection (``Publisher.listening``). Everything
+is computed from the committed state.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Container
+from dataclasses import dataclass, field
 
 from . import projections
 from .live import LiveMeeting
-from .projections import PUBLIC, STAFF, diff, redact, same_me, shared_view
+from .projections import AUDIENCES, FUNCTION_ROLES, deep_diff, diff, redact, shared_view
 from .rules import MeetingState
 from .store import StoredEvent
 
 log = logging.getLogger("yishi.publish")
 
 Emit = Callable[[str, dict, str], Awaitable[None]]  # (event name, data, room)
-AUDIENCES = (STAFF, PUBLIC)
 
 
 def room(meeting_id: str, part: str) -> str:
@@ -37,26 +39,43 @@ def role_room(meeting_id: str, role: str) -> str:
     return room(meeting_id, f"r:{role}")
 
 
-def all_me(meeting_id: str, state: MeetingState, now: int) -> dict[str, dict]:
-    """Room -> me: every person's and every function's."""
-    out = {person_room(meeting_id, pid): me for pid, me in projections.personal_views(state, now).items()}
-    out.update({role_room(meeting_id, role): me for role, me in projections.role_views(state, now).items()})
+def all_me(meeting_id: str, state: MeetingState, now: int, listening: Container[str] | None = None) -> dict[str, dict]:
+    """Room -> me: every person's and every function's, or (``listening``: the rooms that have a
+    connection) only those of the rooms someone listens in."""
+    persons = roles = None
+    if listening is not None:
+        persons = [pid for pid in state.roster if person_room(meeting_id, pid) in listening]
+        roles = [str(r) for r in FUNCTION_ROLES if role_room(meeting_id, str(r)) in listening]
+    out = {person_room(meeting_id, pid): me for pid, me in projections.personal_views(state, now, persons).items()}
+    out.update({role_room(meeting_id, role): me for role, me in projections.role_views(state, now, roles).items()})
     return out
+
+
+def me_patch(old: dict, new: dict) -> list[list]:
+    """The patch from one ``me`` of a room to the next (its ``version`` is the message's)."""
+    return [op for op in deep_diff(old, new) if op[1] != ["version"]]
 
 
 @dataclass
 class Published:
-    """What the screens of a meeting were last sent: the audience views and every me, as of version."""
+    """What the screens of a meeting were last sent: the audience views as of ``version``; the
+    ``me`` of each room computed then (only rooms with a connection) and, per room, the
+    ``from_version`` of a patch of that ``me``: the version of the last ``me`` message sent to the
+    room (a client holds that one or a later one with the same content), or a lower bound."""
 
     version: int
     views: dict[str, dict]
     me: dict[str, dict]
+    sent: dict[str, int] = field(default_factory=dict)
 
 
 class Publisher:
     def __init__(self, emit: Emit | None, clock: Callable[[], int]) -> None:
         self.emit = emit
         self.clock = clock
+        # The rooms of this process that have a connection (set by the transport when this
+        # process knows every room's connections: one process, no message queue). None: all.
+        self.listening: Callable[[], Container[str]] | None = None
 
     async def publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
         """Send a committed batch: ``before`` is the committed state it started from, ``live.state``
@@ -68,17 +87,22 @@ class Publisher:
         try:
             await self._publish(live, before, stored)
         except Exception:
+            live.published = None  # the next batch starts again from the state before it
             log.exception("publishing to meeting %s failed", live.id)
 
     async def _publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
         assert self.emit is not None
         now, state = self.clock(), live.state
+        listening = self.listening() if self.listening is not None else None
         last: Published | None = live.published
         if last is None or last.version != before.version:
             # First batch since the meeting was loaded, or another process wrote in between:
-            # the screens hold the views of ``before`` (from a snapshot or the other process).
-            last = Published(before.version, {aud: shared_view(before, aud) for aud in AUDIENCES},
-                             all_me(live.id, before, now))
+            # the screens hold the views and the ``me`` of ``before`` (from a snapshot or the
+            # other process), each ``me`` of some version up to ``before``'s: a patch of it has
+            # from_version 0 (the ``me`` held, whatever its version).
+            mine = all_me(live.id, before, now, listening)
+            last = Published(before.version, {aud: shared_view(before, aud) for aud in AUDIENCES}, mine,
+                             dict.fromkeys(mine, 0))
         anonymous = {v.id for v in state.votes if v.ballot == "anonymous"}
         views: dict[str, dict] = {}
         for aud in AUDIENCES:
@@ -87,8 +111,19 @@ class Publisher:
                              r.payload.get("vote_id") in anonymous) for r in stored]
             await self.emit("delta", {"from_version": before.version, "version": state.version, "now": now,
                                       "events": events, "patch": diff(last.views[aud], views[aud])}, room(live.id, aud))
-        me = all_me(live.id, state, now)
+        me = all_me(live.id, state, now, listening)
+        joined = [where for where in me if where not in last.me]
+        if joined:
+            # Connected since the last batch: their snapshot's ``me`` is of ``before`` or later
+            # (a patch's set and del ops are idempotent on a ``me`` that already has them).
+            for where, old in all_me(live.id, before, now, frozenset(joined)).items():
+                last.me[where], last.sent[where] = old, before.version
+        sent: dict[str, int] = {}
         for where, view in me.items():
-            if not same_me(last.me.get(where), view):
-                await self.emit("me", {"version": state.version, "me": view}, where)
-        live.published = Published(state.version, views, me)
+            patch = me_patch(last.me[where], view)
+            if not patch:
+                sent[where] = last.sent[where]
+                continue
+            await self.emit("me", {"version": state.version, "from_version": last.sent[where], "patch": patch}, where)
+            sent[where] = state.version
+        live.published = Published(state.version, views, me, sent)

@@ -1,16 +1,18 @@
-"""Audiences: who shares which view. Staff (moderator, recorder, supervisor) and public
-(participants' phones, the projector and the public live view)."""
+"""Audiences: who shares which view. Staff (moderator, recorder, supervisor), phone (the
+participants' phones: only what static/js/phone.js draws) and public (the projector and the
+public live view)."""
 from __future__ import annotations
 
 from ..rules.roster import FUNCTION_ROLES, Person, Role
 
-STAFF, PUBLIC = "staff", "public"
+STAFF, PUBLIC, PHONE = "staff", "public", "phone"
+AUDIENCES = (STAFF, PHONE, PUBLIC)
 AUDIENCE = {
     Role.MODERATOR: STAFF, Role.RECORDER: STAFF, Role.SUPERVISOR: STAFF,
-    Role.PARTICIPANT: PUBLIC, Role.PROJECTOR: PUBLIC,
+    Role.PARTICIPANT: PHONE, Role.PROJECTOR: PUBLIC,
 }
 
-__all__ = ["AUDIENCE", "FUNCTION_ROLES", "PUBLIC", "STAFF", "audience", "person_role"]
+__all__ = ["AUDIENCE", "AUDIENCES", "FUNCTION_ROLES", "PHONE", "PUBLIC", "STAFF", "audience", "person_role"]
 
 
 def audience(role: Role) -> str:

@@ -3,6 +3,8 @@ function's without a person (moderator, recorder, projector); every ``me`` carri
 ``version`` it was computed from and ``allowed`` (allowed.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..rules import Actor, queue_order
 from ..rules.roster import Role
 from ..rules.state import MeetingState
@@ -11,11 +13,14 @@ from .audience import FUNCTION_ROLES, audience, person_role
 from .views import shared_view
 
 
-def personal_views(state: MeetingState, now: int) -> dict[str, dict]:
-    """``me`` for every person on the roster (queue positions and dry runs shared)."""
+def personal_views(state: MeetingState, now: int, persons: Iterable[str] | None = None) -> dict[str, dict]:
+    """``me`` for every person on the roster, or only for ``persons`` (a publisher computes the
+    ``me`` of the persons with a connection only); queue positions and dry runs are shared."""
     shared = _Shared(state)
     dry = DryRun(state, now)
-    return {pid: _person_me(state, pid, person_role(p), shared, dry) for pid, p in state.roster.items()}
+    roster = state.roster
+    chosen = roster if persons is None else [pid for pid in persons if pid in roster]
+    return {pid: _person_me(state, pid, person_role(roster[pid]), shared, dry) for pid in chosen}
 
 
 class _Shared:
@@ -37,12 +42,14 @@ def person_me(state: MeetingState, pid: str, now: int, role: Role | None = None)
 def _person_me(state: MeetingState, pid: str, role: Role, shared: _Shared, dry: DryRun) -> dict:
     p = state.roster[pid]
     hand = state.hands.get(pid)
+    signed = state.signed_in.get(pid)
     used = state.speeches_by(pid)
     cap = state.params.speeches_per_item
     vote = state.vote
     me = {
         "id": pid, "name": p.name, "category": str(p.category), "votes": p.votes, "may_queue": p.may_queue,
-        "signed_in": pid in state.signed_in,
+        "signed_in": pid in state.signed_in, "channel": signed["channel"] if signed else None,
+        "remote": p.remote,
         "hand": {"stance": hand.stance, "position": shared.positions[pid]} if hand else None,
         "speeches": used, "speeches_left": max(0, cap - used) if p.may_queue else 0,
         "speaking": state.speech is not None and state.speech.person == pid,
@@ -57,10 +64,11 @@ def _person_me(state: MeetingState, pid: str, role: Role, shared: _Shared, dry: 
     return me
 
 
-def role_views(state: MeetingState, now: int) -> dict[str, dict]:
-    """``me`` for the functions without a person: moderator, recorder, projector."""
+def role_views(state: MeetingState, now: int, roles: Iterable[str] | None = None) -> dict[str, dict]:
+    """``me`` for the functions without a person: moderator, recorder, projector (or only ``roles``)."""
     dry = DryRun(state, now)
-    return {str(r): _role_me(state, r, dry) for r in FUNCTION_ROLES}
+    wanted = None if roles is None else set(roles)
+    return {str(r): _role_me(state, r, dry) for r in FUNCTION_ROLES if wanted is None or str(r) in wanted}
 
 
 def _role_me(state: MeetingState, role: Role, dry: DryRun) -> dict:

@@ -12,8 +12,10 @@ _MISSING = object()
 
 
 def diff(old: dict, new: dict) -> list[list]:
-    """A patch from old to new: [["set", path, value] | ["del", path]] with paths of one or two
-    keys (the maps in KEYED are compared key by key)."""
+    """A patch from old to new: [["set", path, value] | ["del", path] | ["splice", path, start,
+    count, items]] with paths of one or two keys (the maps in KEYED are compared key by key; a
+    list that kept a head or a tail, such as the queue with one more hand or the speeches with
+    one more, gets a splice of what changed between them)."""
     ops: list[list] = []
     for key, value in new.items():
         before = old.get(key, _MISSING)
@@ -26,6 +28,8 @@ def diff(old: dict, new: dict) -> list[list]:
             for sub in before:
                 if sub not in value:
                     ops.append(["del", [key, sub]])
+        elif isinstance(value, list) and isinstance(before, list) and (splice := _splice(before, value)):
+            ops.append(["splice", [key], *splice])
         else:
             ops.append(["set", [key], value])
     for key in old:
@@ -34,9 +38,25 @@ def diff(old: dict, new: dict) -> list[list]:
     return ops
 
 
+def _splice(old: list, new: list) -> tuple[int, int, list] | None:
+    """(start, count, items) such that old[start:start + count] = items makes new, when old and
+    new share a head or a tail; None when they share neither (the list is set whole)."""
+    n = min(len(old), len(new))
+    head = 0
+    while head < n and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if head == 0 and tail == 0:
+        return None
+    return head, len(old) - head - tail, new[head:len(new) - tail]
+
+
 def apply_patch(view: dict, patch: list) -> dict:
     """Apply a patch in place (and return the view): like live.js, a missing or non-object
-    intermediate becomes an empty object, ``set`` replaces, ``del`` of a missing key does nothing.
+    intermediate becomes an empty object, ``set`` replaces, ``del`` of a missing key does nothing,
+    ``splice`` replaces ``count`` items from ``start`` of a list (of a missing list: an empty one).
     Values are copied so the view never shares structure with the message."""
     for op in patch:
         path = op[1]
@@ -47,6 +67,37 @@ def apply_patch(view: dict, patch: list) -> dict:
             target = target[key]
         if op[0] == "set":
             target[path[-1]] = copy.deepcopy(op[2])
+        elif op[0] == "splice":
+            items = target.get(path[-1])
+            if not isinstance(items, list):
+                items = target[path[-1]] = []
+            start, count = op[2], op[3]
+            items[start:start + count] = copy.deepcopy(op[4])
         else:
             target.pop(path[-1], None)
     return view
+
+
+def deep_diff(old: dict, new: dict, path: tuple = ()) -> list[list]:
+    """A patch from old to new descending into every map both have (paths of any depth); lists
+    and other values are set whole. Used for ``me`` patches: a moderator's ``allowed`` has a
+    verdict per roster person, of which a change flips a few."""
+    ops: list[list] = []
+    for key, value in new.items():
+        before = old.get(key, _MISSING)
+        if before is value or before == value:
+            continue
+        if isinstance(value, dict) and isinstance(before, dict) and _nested(value):
+            ops.extend(deep_diff(before, value, (*path, key)))
+        else:
+            ops.append(["set", [*path, key], value])
+    for key in old:
+        if key not in new:
+            ops.append(["del", [*path, key]])
+    return ops
+
+
+def _nested(d: dict) -> bool:
+    """Whether a map is worth patching key by key: a big one, or one holding maps (``me``,
+    ``allowed``, a verdict with targets); a small flat one (a verdict) is set whole."""
+    return len(d) > 4 or any(isinstance(v, dict) for v in d.values())

@@ -7,7 +7,7 @@ count of phone ballots before the close (the result arrives with ``vote_closed``
 """
 from __future__ import annotations
 
-from .audience import PUBLIC, STAFF
+from .audience import PHONE, PUBLIC, STAFF
 
 # event type -> keys left out, per audience
 HIDDEN: dict[str, dict[str, frozenset[str]]] = {
@@ -26,6 +26,9 @@ HIDDEN: dict[str, dict[str, frozenset[str]]] = {
         "note_added": frozenset({"text"}),
     },
 }
+# A phone gets what the public gets, less the base of a vote that opens (the ids of every voter:
+# O(people) bytes to every phone; a phone learns whether it is in the base from its ``me``).
+HIDDEN[PHONE] = {**HIDDEN[PUBLIC], "vote_opened": frozenset({"base"})}
 # Whatever else an event of an anonymous vote carries, it never names a person next to a choice.
 _ANONYMOUS = frozenset({"person", "choice"})
 

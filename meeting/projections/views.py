@@ -1,24 +1,34 @@
 """The shared view of an audience: a pure function of the state.
 
-Both audiences get the same keys; staff also get the recorder's notes and summaries, phone
+Staff and public get the same keys; staff also get the recorder's notes and summaries, phone
 numbers and, in an open named ballot, who has voted. Per-choice counts of an open vote are in no
 view (the result comes with the close); see redaction.py for the events.
+
+The phone audience (participants' phones) gets only what static/js/phone.js draws (``PHONE_KEYS``):
+no roster beyond the people the view names (the queue, the speaker), no sign-in map, no finished
+speeches, no list of voters, and of the closed votes only the latest result. Its size does not
+grow with the roster (issue 11: a phone's snapshot ≤ 8 KB at 500 people); what a phone needs
+about its own person (sign-in channel, remote) is in its ``me``.
 """
 from __future__ import annotations
 
 from ..rules import Phase, queue_order, recommend
 from ..rules.state import MeetingState, Speech, Vote
 from ..rules.votes import format_tenths
-from .audience import STAFF
+from .audience import PHONE, STAFF
+
+# The keys of the phone view, in the order of the other views.
+PHONE_KEYS = ("meeting", "phase", "rules_presented", "rules_adopted", "params", "current_item", "roster",
+              "rule_numbers", "queue", "speech", "vote", "votes", "outcomes", "ended_at")
 
 
 def shared_view(state: MeetingState, aud: str) -> dict:
+    if aud == PHONE:
+        return phone_view(state)
     staff = aud == STAFF
-    cfg = state.config
     rec = recommend(state) if state.phase == Phase.DEBATE else None
     view = {
-        "meeting": {k: cfg.get(k) for k in ("title", "description", "place", "form", "track", "scheduled_at",
-                                            "moderator_name", "recorder_name", "video_url", "items", "proposer")},
+        "meeting": _meeting(state),
         "phase": str(state.phase),
         "rules_presented": state.rules_presented,
         "rules_adopted": state.rules_adopted,
@@ -50,6 +60,42 @@ def shared_view(state: MeetingState, aud: str) -> dict:
     if staff:
         view["notes"] = list(state.notes)
     return view
+
+
+def _meeting(state: MeetingState) -> dict:
+    cfg = state.config
+    return {k: cfg.get(k) for k in ("title", "description", "place", "form", "track", "scheduled_at",
+                                    "moderator_name", "recorder_name", "video_url", "items", "proposer")}
+
+
+def phone_view(state: MeetingState) -> dict:
+    """The view of the participants' phones: ``PHONE_KEYS``, each no bigger than the phone draws it."""
+    queue = queue_order(state)
+    named = [h.person for h in queue]
+    if state.speech is not None:
+        named.append(state.speech.person)
+    last = next((v for v in reversed(state.votes) if v.closed_at is not None and not v.abandoned and v.result), None)
+    vote = None
+    if state.vote is not None:
+        vote = _open_vote(state.vote, False)
+        for key in ("voters", "phone_ballots", "hand_counts"):  # not drawn; they change with every ballot
+            del vote[key]
+    return {
+        "meeting": _meeting(state),
+        "phase": str(state.phase),
+        "rules_presented": state.rules_presented,
+        "rules_adopted": state.rules_adopted,
+        "params": state.params.to_dict(),
+        "current_item": state.current_item,
+        "roster": {pid: _person(state.roster[pid], False) for pid in named if pid in state.roster},
+        "rule_numbers": _rule_numbers(state),
+        "queue": [{"person": h.person, "stance": h.stance} for h in queue],
+        "speech": _speech(state.speech, False) if state.speech else None,
+        "vote": vote,
+        "votes": [_closed_vote(last, choices=False)] if last else [],
+        "outcomes": {str(i): o for i, o in state.outcomes.items()},
+        "ended_at": state.ended_at,
+    }
 
 
 def _rule_numbers(state: MeetingState) -> dict:
@@ -104,11 +150,11 @@ def _open_vote(v: Vote, staff: bool) -> dict:
     return d
 
 
-def _closed_vote(v: Vote) -> dict:
+def _closed_vote(v: Vote, choices: bool = True) -> dict:
     d = {"id": v.id, "kind": v.kind, "item": v.item, "mode": v.mode, "ballot": v.ballot, "opened_at": v.opened_at,
          "closed_at": v.closed_at, "abandoned": v.abandoned, "result": v.result}
     if v.result:
         d["percent"] = {k: format_tenths(t) for k, t in v.result["tenths"].items()}
-    if v.ballot == "named":
+    if choices and v.ballot == "named":
         d["choices"] = dict(v.named)
     return d

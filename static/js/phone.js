@@ -11,6 +11,7 @@
   let pendingVoteId = null;
   let busy = false;           // a command of ours is on its way
   let alertedSpeech = null;   // the speech id we already buzzed for
+  let openedVote = null;      // a vote that opened while we watched: buzz once our me says we vote in it
 
   function vibrate(pattern) {
     try { if (navigator.vibrate) navigator.vibrate(pattern); } catch (err) { /* not supported */ }
@@ -53,20 +54,19 @@
     try { return await Y.command(name, args); } finally { busy = false; render(Y.state); }
   }
 
+  // The phone's view carries no roster or sign-in map (docs/protocol.md, "the phone view"): what
+  // it shows of this person (signed in by which channel, remote) comes with `me`.
   function isOnline(view, me) {
-    const p = view.roster[me.id];
-    const present = view.present[me.id];
-    return (present && present.channel === "online") || (!present && p && p.remote);
+    return me.channel === "online" || (!me.channel && !!me.remote);
   }
 
   function renderHello(view, me) {
     setText($("hello"), t("Hello, {name}", { name: me.name }));
     setText($("category"), labels.category(me.category));
-    const present = view.present[me.id];
     const badge = $("signed-in-badge");
-    show(badge, !!present);
-    if (present) {
-      setText(badge, present.channel === "online" ? t("Signed in · online") : t("Signed in · in the room"));
+    show(badge, !!me.channel);
+    if (me.channel) {
+      setText(badge, me.channel === "online" ? t("Signed in · online") : t("Signed in · in the room"));
     }
     setText($("phase"), phaseText(view));
   }
@@ -77,7 +77,7 @@
     const open = !!verdict && verdict.ok;
     show(panel, open);
     if (!open) return;
-    const remote = view.roster[me.id] && view.roster[me.id].remote;
+    const remote = !!me.remote;
     const main = remote ? "online" : "room";
     const other = remote ? "room" : "online";
     const label = { room: t("I am in the room — sign in"), online: t("I take part online — sign in") };
@@ -290,6 +290,12 @@
     const view = state.view;
     const me = state.me;
     if (!view || !me) return;
+    // A vote just opened: buzz when this person is in its base as the engine fixed it (me.vote,
+    // which arrives after the delta that opened the vote).
+    if (openedVote != null && me.vote && me.vote.id === openedVote) {
+      if (me.vote.eligible) vibrate(150);
+      openedVote = null;
+    }
     document.body.classList.toggle("is-speaking", !!me.speaking);
     renderHello(view, me);
     renderSignIn(view, me);
@@ -333,8 +339,7 @@
       const me = state.me;
       if (!me) return;
       if (e.type === "speech_warned" && me.speaking) vibrate(200);
-      // the vote's base as the engine fixed it (voters signed in when it opened)
-      if (e.type === "vote_opened" && Array.isArray(e.base) && e.base.includes(me.id)) vibrate(150);
+      if (e.type === "vote_opened") openedVote = e.vote_id;
     });
     Y.onRender(render);
   });

@@ -76,3 +76,20 @@ def test_the_live_client_applies_me_with_the_delta_that_reaches_its_version():
         assert c.me is None and c.me_ahead is None
 
     asyncio.run(story())
+
+
+def test_a_me_patch_applies_only_to_a_me_of_its_from_version_or_later():
+    from meeting.client import MeHolder
+
+    held = MeHolder()
+    held.snapshot({"hand": None, "allowed": {"raise_hand": {"ok": True}}, "version": 5}, 5)
+    patch = [["set", ["hand"], {"stance": "for", "position": 1}],
+             ["set", ["allowed", "raise_hand"], {"ok": False, "code": "hand_already_up"}]]
+    assert held.patched(patch, 9, from_version=7) is None, "a me older than the patch's base: ask for a snapshot"
+    me = held.patched(patch, 9, from_version=5)
+    assert me == {"hand": {"stance": "for", "position": 1}, "allowed": {"raise_hand": {"ok": False,
+                  "code": "hand_already_up"}}, "version": 9}
+    assert held.shown["hand"] is None, "the held me is not changed in place"
+    assert held.receive(me, 9, view_version=8) is False and held.ahead == me  # ahead of the view: it waits
+    again = held.patched([["set", ["hand", "position"], 2]], 10, from_version=9)
+    assert again["hand"] == {"stance": "for", "position": 2}, "a patch applies to the newest me held"
