@@ -12,12 +12,16 @@ Three sources, in order:
 3. **Neither**: the day is counted on weekdays only, and the answer says so (``known=False``);
    every deadline that touched such a day carries ``unknown_years`` and a visible warning.
 
-``WorkCalendar`` is a value: what it knows is fixed when it is made (``current()`` is the
-process's calendar with the notices the topic store has loaded; ``set_notices`` replaces them).
+``WorkCalendar`` is a value: what it knows is fixed when it is made. ``current()`` is the
+process's calendar: the notices of the topic store (``use_store``), reloaded when the store's
+version of them changed (another worker process saved one), or a fixed set (``set_notices``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -164,14 +168,55 @@ class WorkCalendar:
 
 _CURRENT = WorkCalendar()
 
+# Where the notices come from: the topic store (``use_store``). Several worker processes share one
+# database, and a notice saved in one must count in all: the calendar asks the store for the
+# version of its table (a cheap ``count(*), max(id)``) at most every ``MAX_AGE_S`` seconds, and on
+# every topic page (``refresh(force=True)``), and reloads the notices when it changed.
+MAX_AGE_S = 1.0
+_SOURCE: tuple[Callable[[], object], Callable[[], Iterable[YearNotice]]] | None = None
+_VERSION: object = None
+_CHECKED = 0.0
+_LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
+
 
 def current() -> WorkCalendar:
-    """The process's calendar: the package plus the notices staff have entered (loaded by the topic
-    store at start and after every change)."""
+    """The process's calendar: the package plus the notices staff have entered, as the store has
+    them now (checked at most ``MAX_AGE_S`` ago)."""
+    return refresh()
+
+
+def refresh(force: bool = False) -> WorkCalendar:
+    """The calendar, reloaded first when the store's notices changed since the last look."""
+    global _CURRENT, _VERSION, _CHECKED
+    source = _SOURCE
+    if source is None or (not force and time.monotonic() - _CHECKED < MAX_AGE_S):
+        return _CURRENT
+    version_of, load = source
+    with _LOCK:
+        try:
+            version = version_of()
+            if version != _VERSION or _SOURCE is not source:
+                notices = list(load())
+                if _SOURCE is source:
+                    _CURRENT, _VERSION = WorkCalendar({n.year: n for n in notices}), version
+        except Exception:  # the database is away: keep what we have, and say so in the log
+            _log.warning("working-day notices could not be reloaded; using the ones loaded before", exc_info=True)
+        _CHECKED = time.monotonic()
     return _CURRENT
 
 
+def use_store(version: Callable[[], object], load: Callable[[], Iterable[YearNotice]]) -> WorkCalendar:
+    """Read the notices from a store from now on: ``version()`` changes whenever they change."""
+    global _SOURCE, _VERSION
+    with _LOCK:
+        _SOURCE, _VERSION = (version, load), None
+    return refresh(force=True)
+
+
 def set_notices(notices: Iterable[YearNotice]) -> WorkCalendar:
-    global _CURRENT
-    _CURRENT = WorkCalendar({n.year: n for n in notices})
+    """A fixed set of notices (tests, tools): no store is asked any more."""
+    global _CURRENT, _SOURCE, _VERSION
+    with _LOCK:
+        _CURRENT, _SOURCE, _VERSION = WorkCalendar({n.year: n for n in notices}), None, None
     return _CURRENT

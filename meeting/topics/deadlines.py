@@ -8,6 +8,11 @@
 - each task by its own due date;
 - announce (公告) at least the community's notice period (calendar days) before the meeting.
 
+A plan is checked against them the moment it is drafted, not only once a day has passed: the
+consult deadline carries the plan's meeting day (``planned``; ``planned_late`` is the days the
+meeting would be late), and the announcement's due day counts from the planned meeting day, so a
+meeting planned closer than the notice period shows as an overdue announcement at once.
+
 Done on or before the due day is on time, later is late by the calendar days between; not done
 is "due" (with the days left) or "overdue" (with the days over). A deadline whose count crossed a
 year that neither a staff-entered notice nor chinesecalendar knows carries ``unknown_years``: the
@@ -53,10 +58,19 @@ class Due:
     unknown_years: frozenset[int] = frozenset()
     task_id: int | None = None
     title: str = ""
+    planned: date | None = None  # the day the plan puts the act on (consult: the meeting's day)
 
     @property
     def warning(self) -> bool:
         return bool(self.unknown_years)
+
+    @property
+    def planned_late(self) -> int:
+        """Days the plan puts the act after its due day (0 when on time, done, or not planned):
+        a warning at planning time, before the due day has passed."""
+        if self.planned is None or self.done is not None:
+            return 0
+        return max(0, (self.planned - self.due).days)
 
     @property
     def open(self) -> bool:
@@ -64,13 +78,13 @@ class Due:
 
 
 def judge(kind: str, due: date, done: date | None, today: date, unknown: frozenset[int] = frozenset(),
-          task_id: int | None = None, title: str = "") -> Due:
+          task_id: int | None = None, title: str = "", planned: date | None = None) -> Due:
     if done is not None:
         late = (done - due).days
         return Due(kind, due, done, "late" if late > 0 else "on_time", max(0, late), unknown, task_id, title)
     if today > due:
-        return Due(kind, due, None, "overdue", (today - due).days, unknown, task_id, title)
-    return Due(kind, due, None, "due", (due - today).days, unknown, task_id, title)
+        return Due(kind, due, None, "overdue", (today - due).days, unknown, task_id, title, planned)
+    return Due(kind, due, None, "due", (due - today).days, unknown, task_id, title, planned)
 
 
 def _d(ms: int | None) -> date | None:
@@ -83,8 +97,8 @@ def topic_deadlines(s: TopicState, cal: Calendar, today: date, meeting: Mapping[
     out: list[Due] = []
     approved = _d(s.approved_at)
     plan = s.plan
-    if plan is not None and plan.meeting_id is not None:
-        meeting_day = date.fromisoformat(plan.scheduled_at[:10])
+    meeting_day = date.fromisoformat(plan.scheduled_at[:10]) if plan is not None else None
+    if meeting_day is not None:  # from the first draft of the plan on: a warning while planning
         out.append(judge("announce", meeting_day - timedelta(days=notice_days),
                          _d(s.announcement.at) if s.announcement else None, today))
     if approved is not None:
@@ -92,7 +106,8 @@ def topic_deadlines(s: TopicState, cal: Calendar, today: date, meeting: Mapping[
         out.append(judge("settle", c.day, _d(plan.approved_at) if plan else None, today, c.unknown_years))
         c = cal.add_workdays(approved, CONSULT_WD)
         ended = (meeting or {}).get("ended_at") or (s.outcome.ended_at if s.outcome else None)
-        out.append(judge("consult", c.day, _d(ended), today, c.unknown_years))
+        # the plan's meeting day against the 15-working-day deadline, as soon as a plan is drafted
+        out.append(judge("consult", c.day, _d(ended), today, c.unknown_years, planned=meeting_day))
         if ended is not None:
             end_day = china_date(ended)
             for kind, days, key in (("file", FILE_DAYS, "filed_at"), ("communicate", COMMUNICATE_DAYS,

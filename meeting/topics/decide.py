@@ -29,6 +29,7 @@ CATEGORIES = ("resident", "building", "organisation", "government", "internal")
 FIVE_NO = ("five_no_law", "five_no_superior", "five_no_voted", "five_no_unfair", "five_no_private")
 REJECT_REASONS = (*FIVE_NO, "other")
 TRACKS = ("immediate", "in_depth")  # 002: 即时议, 深入议
+NOT_IN_CATALOGUE = "none"  # review: the reviewer found the matter in no entry of the catalogue
 FORMS = ("onsite", "online", "mixed")
 IMPLEMENTERS = ("community", "other", "reported_up")
 CHANNELS = ("board", "wechat", "online", "broadcast")  # 000 表3 (公告栏, 微信群, 网站/公众号, 广播)
@@ -68,6 +69,7 @@ class Context:
     record: Mapping[str, Any] | None = None  # record_outcome: {meeting, ended_at, items}
     publicity_days: int = 5
     photos: tuple[Mapping[str, Any], ...] = field(default=())  # submit: {hash, mime, size} of stored photos
+    catalogue: tuple[str, ...] = ()  # review: the community's catalogue of consultable matters
 
 
 # ---- field checks ------------------------------------------------------------------------------
@@ -212,10 +214,23 @@ def check_photos(photos: list[dict[str, Any]]) -> None:
 def _review(s: TopicState, args: Mapping[str, object], actor: Actor, now: int, ctx: Context) -> list[Event]:
     check_status(s, "submitted")
     decision = choice(args, "decision", ("approved", "rejected"))
-    criteria = {k: flag(args, k) for k in ("catalogue", "scope", "feasible")}
-    payload: dict[str, Any] = {"decision": decision, **criteria, "reject_reason": "", "reason_text": "",
-                               "track": "", "convener": "", "recorder": "", "guide": ""}
+    # 000 §5(2) 1: is the matter in the community's catalogue? The reviewer picks the entry (or
+    # "none"); the catalogue comes from the service (the community's settings), never the request.
+    matter = args.get("matter")
+    matter = "" if matter is None else matter
+    if not isinstance(matter, str):
+        raise TopicError("topic_bad_field", field="matter")
+    if matter not in ("", NOT_IN_CATALOGUE) and matter not in ctx.catalogue:
+        raise TopicError("topic_bad_field", field="matter")
+    criteria = {"catalogue": matter not in ("", NOT_IN_CATALOGUE),
+                **{k: flag(args, k) for k in ("scope", "feasible")}}
+    payload: dict[str, Any] = {"decision": decision, **criteria, "matter": matter, "reject_reason": "",
+                               "reason_text": "", "track": "", "convener": "", "recorder": "", "guide": ""}
     if decision == "approved":
+        if not matter:
+            raise TopicError("topic_missing_field", field="matter")
+        if matter == NOT_IN_CATALOGUE:
+            raise TopicError("not_in_catalogue")
         unmet = [k for k, ok in criteria.items() if not ok]
         if unmet:
             raise TopicError("criteria_not_met", field=unmet[0])
@@ -431,7 +446,7 @@ def _reconsult(s: TopicState, args: Mapping[str, object], actor: Actor, now: int
         "photos": [{"hash": p.hash, "mime": p.mime, "size": p.size} for p in s.photos],
         "previous": _carried(s),
         "review": {"track": s.review.track, "convener": s.review.convener, "recorder": s.review.recorder,
-                   "guide": s.review.guide},
+                   "guide": s.review.guide, "matter": s.review.matter},
     }, actor, now)
     return [_ev("reconsulted", {"next_topic": ctx.topic_id, "next_number": ctx.number}, actor, now), opened]
 

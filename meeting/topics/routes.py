@@ -14,6 +14,7 @@ import asyncio
 import weakref
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -26,7 +27,7 @@ from ..admin import FormError, parse_roster
 from ..pages import qr_svg, render
 from ..rules import DomainError
 from ..service import Service
-from . import decide as D, labels
+from . import catalogue, decide as D, labels
 from .errors import TopicError
 from .service import TopicService
 from .store import TopicStore
@@ -51,6 +52,7 @@ def lang_of(request: Request) -> str:
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     lang = lang_of(request)
     html = render(lang, f"topics/{template}", word=lambda kind, key: labels.word(lang, kind, key),
+                  matter=lambda m: catalogue.english(m) if lang == "en" else m,
                   csrf=csrf_token(request), L=labels.LABELS, path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in i18n.LANGS:
@@ -157,12 +159,29 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
 
     # ---- staff ----
     async def topic_list(request: Request) -> Response:
+        """The community's topics, newest first: ?status=…&q=…&page=… (filtered, searched and cut
+        into pages by the service; a bad parameter is refused coded and the whole list shown)."""
         staff = await staff_of(request)
-        items = await topics.list(staff.community_id)
+        params = request.query_params
+        error, status = None, 200
+        raw_page = params.get("page", "1").strip() or "1"
+        try:
+            if not raw_page.isdigit() or len(raw_page) > 6:
+                raise TopicError("topic_bad_field", field="page")
+            listing = await topics.page(staff.community_id, params.get("status", ""), params.get("q", ""),
+                                        int(raw_page))
+        except TopicError as exc:
+            error, status = refusal(lang_of(request), exc), 400
+            listing = await topics.page(staff.community_id)
         place = await asyncio.to_thread(community, staff.community_id, request)
         link = f"{base_url}/c/{staff.community_id}/propose"
-        return _page(request, "list.html", staff=staff, topics=list(reversed(items)), community=place,
-                     intake_link=link, intake_qr=qr_svg(link))
+
+        def page_url(n: int) -> str:
+            query = {k: v for k, v in (("status", listing.status), ("q", listing.query)) if v}
+            return "/staff/topics?" + urlencode({**query, "page": n})
+
+        return _page(request, "list.html", status=status, staff=staff, listing=listing, community=place,
+                     intake_link=link, intake_qr=qr_svg(link), error=error, page_url=page_url)
 
     async def new_topic(request: Request) -> Response:
         staff = await staff_of(request)
@@ -265,15 +284,20 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
         lang = lang_of(request)
         error = None
         status = 200
+        typed: str | None = None  # a refused catalogue, to show again as typed
         if request.method == "POST":
             form: FormData | None = None
             try:
                 form = await read_form(request)
                 await form.close()  # text fields only; nothing to keep open
+                if form.get("what") == "catalogue":
+                    typed = str(form.get("catalogue") or "")
                 await check_csrf(request, form)
                 if staff.role != "admin":
                     raise TopicError("topic_forbidden", role=staff.role, command="calendar")
-                if form.get("what") == "settings":
+                if form.get("what") == "catalogue":
+                    await topics.save_catalogue(staff.community_id, typed or "")
+                elif form.get("what") == "settings":
                     current = await topics.settings(staff.community_id)
                     params = dict(current["params"])
                     params["speech_limit_ms"] = int(round(float(str(form.get("speech_minutes") or 3)) * 60_000))
@@ -285,14 +309,16 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
                     await topics.save_notice(year, str(form.get("holidays") or ""), str(form.get("workdays") or ""),
                                              staff.id)
                 return RedirectResponse("/staff/topics/calendar", status_code=303)
-            except ValueError:
+            except (ValueError, OverflowError):
                 error, status = refusal(lang, TopicError("topic_bad_field", field="speech_minutes")), 400
             except DomainError as exc:
                 error, status = refusal(lang, exc), 400
-        from .. import workdays
-        years = {y: workdays.current().source(y) for y in range(2025, 2029)}
+        cal = await topics.calendar()
+        years = {y: cal.source(y) for y in range(2025, 2029)}
+        settings = await topics.settings(staff.community_id)
         return _page(request, "calendar.html", status=status, staff=staff, error=error,
-                     notices=await topics.notices(), years=years, settings=await topics.settings(staff.community_id))
+                     notices=await topics.notices(), years=years, settings=settings,
+                     catalogue_text=typed if typed is not None and error else "\n".join(settings["catalogue"]))
 
     return [
         Route("/c/{community}/propose", propose, methods=["GET", "POST"]),

@@ -25,31 +25,25 @@ from typing import Any
 from .. import workdays
 from ..record import build_record
 from ..rules import DomainError
+from ..rules.commands import clean_text
 from ..rules.params import RulesParams
 from ..service import Service
 from ..store import Conflict as MeetingConflict
-from . import decide as D
+from . import catalogue, decide as D, photos as photo_files
 from .deadlines import Due, topic_deadlines
 from .errors import TopicError
-from .state import Event, TopicState, evolve, replay
+from .state import STATUSES, Event, TopicState, evolve, replay
 from .store import Batch, Conflict, StoredTopicEvent, TopicStore
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "notice_days": 3,  # publish the announcement at least this many days before the meeting
     "publicity_days": 5,  # residents may comment on the results this many days (公示)
     "params": RulesParams().to_dict(),  # the community's default draft rules of procedure (RULES.md §8)
+    "catalogue": list(catalogue.DEFAULT_ENTRIES),  # the catalogue of consultable matters (协商事项目录)
 }
 
-# Magic numbers of the photo types we accept: the bytes decide, never the file name or the browser.
-_MAGIC: tuple[tuple[str, Callable[[bytes], bool]], ...] = (
-    ("image/jpeg", lambda b: b[:3] == b"\xff\xd8\xff"),
-    ("image/png", lambda b: b[:8] == b"\x89PNG\r\n\x1a\n"),
-    ("image/webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
-)
-
-
-def sniff(data: bytes) -> str | None:
-    return next((mime for mime, test in _MAGIC if test(data)), None)
+# The photo types we accept: the bytes decide, never the file name or the browser.
+sniff = photo_files.sniff
 
 
 def now_ms() -> int:
@@ -58,6 +52,19 @@ def now_ms() -> int:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    topics: builtins.list[TopicState]
+    total: int  # topics that match, on all pages
+    page: int  # 1-based, clamped to the last page
+    pages: int
+    status: str
+    query: str
 
 
 @dataclass
@@ -77,18 +84,50 @@ class TopicService:
         self.on_meeting = on_meeting
         self._topics: dict[str, _Loaded] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        workdays.set_notices(store.notices())
+        workdays.use_store(store.notices_version, store.notices)
 
     # ---- reading ----
+    # Several worker processes may serve one database, so a cached state is never served without
+    # asking the store for what came after it (``events(topic, after=version)``: an index range
+    # scan that returns nothing when the cache is current); what did come is folded in.
+    def _keep(self, topic_id: str, loaded: _Loaded) -> _Loaded:
+        """Cache ``loaded`` unless the cache already holds a newer version (a concurrent read)."""
+        cached = self._topics.get(topic_id)
+        if cached is None or cached.state.version < loaded.state.version:
+            self._topics[topic_id] = loaded
+            return loaded
+        return cached
+
     async def _load(self, topic_id: str) -> _Loaded:
         loaded = self._topics.get(topic_id)
         if loaded is None:
             rows = await asyncio.to_thread(self.store.events, topic_id)
             if not rows:
                 raise TopicError("topic_not_found")
-            loaded = _Loaded(replay([r.event() for r in rows]), rows[-1].hash)
-            self._topics[topic_id] = loaded
-        return loaded
+            return self._keep(topic_id, _Loaded(replay([r.event() for r in rows]), rows[-1].hash))
+        newer = await asyncio.to_thread(self.store.events, topic_id, loaded.state.version)
+        if not newer:
+            return loaded
+        return self._keep(topic_id, self._fold(loaded, newer))
+
+    @staticmethod
+    def _fold(loaded: _Loaded, newer: builtins.list[StoredTopicEvent]) -> _Loaded:
+        state = loaded.state
+        for r in newer:
+            state = evolve(state, r.event())
+        return _Loaded(state, newer[-1].hash)
+
+    async def _load_many(self, topic_ids: builtins.list[str]) -> builtins.list[TopicState]:
+        """Several topics, fresh: one query for their stored last sequences, one for the events of
+        those not cached or behind."""
+        last = await asyncio.to_thread(self.store.last_seqs, topic_ids)
+        stale = [i for i in topic_ids if i in last and (i not in self._topics
+                                                         or self._topics[i].state.version < last[i])]
+        if stale:
+            rows = await asyncio.to_thread(self.store.events_of, stale)
+            for i, events in rows.items():
+                self._keep(i, _Loaded(replay([r.event() for r in events]), events[-1].hash))
+        return [self._topics[i].state for i in topic_ids if i in self._topics and i in last]
 
     async def get(self, topic_id: str) -> TopicState:
         if not isinstance(topic_id, str) or not topic_id.isalnum() or len(topic_id) > 32:
@@ -110,8 +149,29 @@ class TopicService:
         return None if row is None else await self.get(row.id)
 
     async def list(self, community_id: str) -> builtins.list[TopicState]:
+        """The community's topics, oldest number first, each as the store has it now."""
         ids = await asyncio.to_thread(self.store.topic_ids, community_id)
-        return [await self.get(i) for i in ids]
+        return await self._load_many(ids)
+
+    async def page(self, community_id: str, status: str = "", query: str = "", page: int = 1,
+                   per_page: int = PER_PAGE) -> TopicPage:
+        """One page of the staff's topic list, newest first: filtered by status, searched by number
+        or title (case-insensitive, a part is enough). TopicError topic_bad_field for an unknown
+        status or page, topic_text_too_long for a search over 100 characters."""
+        if status and status not in STATUSES:
+            raise TopicError("topic_bad_field", field="status")
+        query = clean_text(query or "").strip()
+        if len(query) > D.TITLE_MAX:
+            raise TopicError("topic_text_too_long", field="query", max=D.TITLE_MAX)
+        if not isinstance(page, int) or page < 1 or not 1 <= per_page <= 200:
+            raise TopicError("topic_bad_field", field="page")
+        needle = query.casefold()
+        found = [s for s in reversed(await self.list(community_id))
+                 if (not status or s.status == status)
+                 and (not needle or needle in s.number.casefold() or needle in s.title.casefold())]
+        pages = max(1, -(-len(found) // per_page))
+        page = min(page, pages)
+        return TopicPage(found[(page - 1) * per_page: page * per_page], len(found), page, pages, status, query)
 
     async def events(self, topic_id: str) -> builtins.list[StoredTopicEvent]:
         await self.get(topic_id)
@@ -136,9 +196,19 @@ class TopicService:
             checked = RulesParams.from_dict(dict(params)).to_dict()
         except DomainError as exc:
             raise TopicError("bad_plan", reason=str(exc.details.get("reason") or exc.code)[:80]) from None
-        settings = {"notice_days": notice_days, "publicity_days": publicity_days, "params": checked}
+        saved = await asyncio.to_thread(self.store.settings, community_id)
+        settings = {**(saved or {}), "notice_days": notice_days, "publicity_days": publicity_days, "params": checked}
         await asyncio.to_thread(self.store.save_settings, community_id, settings, self.clock())
-        return settings
+        return {**DEFAULT_SETTINGS, **settings}
+
+    async def save_catalogue(self, community_id: str, text: str) -> builtins.list[str]:
+        """The community's catalogue of consultable matters, one matter a line (catalogue.parse:
+        TopicError bad_catalogue). Topics already reviewed keep the matter they were approved under."""
+        entries = catalogue.parse(text)
+        saved = await asyncio.to_thread(self.store.settings, community_id)
+        settings = {**(saved or {}), "catalogue": entries}
+        await asyncio.to_thread(self.store.save_settings, community_id, settings, self.clock())
+        return entries
 
     # ---- the calendar ----
     async def save_notice(self, year: int, holidays: str, adjusted: str, by: str) -> workdays.YearNotice:
@@ -150,8 +220,13 @@ class TopicService:
         except ValueError as exc:
             raise TopicError("bad_year_notice", reason=str(exc)[:60]) from None
         await asyncio.to_thread(self.store.save_notice, notice)
-        workdays.set_notices(await asyncio.to_thread(self.store.notices))
+        await asyncio.to_thread(workdays.refresh, True)
         return notice
+
+    async def calendar(self) -> workdays.WorkCalendar:
+        """The working-day calendar with the notices as the store has them now (another worker
+        may have saved one)."""
+        return await asyncio.to_thread(workdays.refresh, True)
 
     async def notices(self) -> builtins.list[workdays.YearNotice]:
         return await asyncio.to_thread(self.store.notices)
@@ -171,7 +246,7 @@ class TopicService:
     async def deadlines(self, state: TopicState, today: date | None = None) -> builtins.list[Due]:
         settings = await self.settings(state.community_id)
         today = today or D.china_date(self.clock())
-        return topic_deadlines(state, workdays.current(), today, await self.meeting_dates(state),
+        return topic_deadlines(state, await self.calendar(), today, await self.meeting_dates(state),
                                int(settings["notice_days"]))
 
     async def dashboard(self, community_id: str) -> builtins.list[tuple[TopicState, builtins.list[Due]]]:
@@ -183,7 +258,8 @@ class TopicService:
 
         def urgency(row: tuple[TopicState, builtins.list[Due]]) -> tuple[int, int]:
             open_ = [d for d in row[1] if d.open]
-            over = max((d.days for d in open_ if d.status == "overdue"), default=-1)
+            over = max([d.days for d in open_ if d.status == "overdue"] + [d.planned_late for d in open_
+                                                                             if d.planned_late], default=-1)
             left = min((d.days for d in open_ if d.status == "due"), default=10**6)
             return (-over, left)
 
@@ -201,14 +277,20 @@ class TopicService:
         photos = photos or []
         if len(photos) > D.PHOTO_MAX_COUNT:
             raise TopicError("photo_too_many", max=D.PHOTO_MAX_COUNT)
-        metas: builtins.list[dict[str, str | int]] = []
         for data in photos:
             if len(data) > D.PHOTO_MAX_BYTES:
                 raise TopicError("photo_too_large", max_mb=D.PHOTO_MAX_BYTES // 1024 // 1024)
-            mime = sniff(data)
-            if mime is None or not data:
+            if sniff(data) is None:
                 raise TopicError("photo_bad_type")
-            metas.append({"hash": hashlib.sha256(data).hexdigest(), "mime": mime, "size": len(data)})
+        # every photo re-encoded from its pixels (meeting/topics/photos.py: no EXIF, no GPS); what
+        # is stored and hashed is the re-encoded file
+        cleaned: builtins.list[bytes] = []
+        metas: builtins.list[dict[str, str | int]] = []
+        for data in photos:
+            clean, mime = await asyncio.to_thread(photo_files.clean, data)
+            cleaned.append(clean)
+            metas.append({"hash": hashlib.sha256(clean).hexdigest(), "mime": mime, "size": len(clean)})
+        photos = cleaned
         now = self.clock()
         topic_id = secrets.token_hex(5)
         ctx = D.Context(topic_id=topic_id, community_id=community_id, number="0000-000", photos=tuple(metas))
@@ -281,6 +363,9 @@ class TopicService:
             if self.on_meeting is not None:
                 await asyncio.to_thread(self.on_meeting, meeting_id, s.community_id)
             return D.Context(meeting_id=meeting_id)
+        if command == "review":
+            settings = await self.settings(s.community_id)
+            return D.Context(catalogue=tuple(str(m) for m in settings["catalogue"]))
         if command == "record_outcome":
             settings = await self.settings(s.community_id)
             return D.Context(record=await self.record_of(s), publicity_days=int(settings["publicity_days"]))

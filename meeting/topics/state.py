@@ -56,6 +56,7 @@ class Review:
     guide: str
     by: str
     at: int
+    matter: str = ""  # the matter of the community's catalogue the reviewer picked; "none": not in it
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def evolve(state: TopicState | None, e: Event) -> TopicState:
             r = p["review"]
             s = replace(s, status="approved", review=Review(
                 "approved", True, True, True, "", "", str(r["track"]), str(r["convener"]), str(r["recorder"]),
-                str(r["guide"]), e.actor, e.at))
+                str(r["guide"]), e.actor, e.at, str(r.get("matter", ""))))
         return replace(s, version=1, history=((e.type, e.at, e.actor),))
     assert state is not None, "a topic's first event opens it"
     s = state
@@ -254,7 +255,7 @@ def evolve(state: TopicState | None, e: Event) -> TopicState:
         s = replace(s, status="approved" if approved else "rejected", review=Review(
             str(p["decision"]), bool(p["catalogue"]), bool(p["scope"]), bool(p["feasible"]), str(p["reject_reason"]),
             str(p["reason_text"]), str(p["track"]), str(p["convener"]), str(p["recorder"]), str(p["guide"]),
-            e.actor, e.at))
+            e.actor, e.at, str(p.get("matter", ""))))
     elif e.type == "plan_drafted":
         s = replace(s, status="planned", plan=Plan(
             str(p["scheduled_at"]), str(p["place"]), str(p["form"]), str(p["moderator"]), str(p["recorder"]),

@@ -177,10 +177,36 @@ class TopicStore:
             raise Conflict(topic_id) from exc
         return stored
 
-    def events(self, topic_id: str) -> list[StoredTopicEvent]:
+    def events(self, topic_id: str, after: int = 0) -> list[StoredTopicEvent]:
+        """The topic's events with a sequence number above ``after``, in order (all by default).
+        With ``after`` = the cached state's version this is the freshness check of another
+        worker's writes: an index range scan that finds nothing when the cache is current."""
         with Session(self.engine) as s:
-            q = select(TopicEventRow).where(col(TopicEventRow.topic_id) == topic_id).order_by(col(TopicEventRow.seq))
+            q = select(TopicEventRow).where(col(TopicEventRow.topic_id) == topic_id,
+                                            col(TopicEventRow.seq) > after).order_by(col(TopicEventRow.seq))
             return [StoredTopicEvent(r.seq, r.type, json.loads(r.payload), r.actor, r.at, r.hash) for r in s.scalars(q)]
+
+    def events_of(self, topic_ids: Sequence[str]) -> dict[str, list[StoredTopicEvent]]:
+        """The events of several topics (one query per 500 topics), each topic's in order."""
+        out: dict[str, list[StoredTopicEvent]] = {}
+        with Session(self.engine) as s:
+            for start in range(0, len(topic_ids), 500):
+                q = select(TopicEventRow).where(col(TopicEventRow.topic_id).in_(list(topic_ids[start:start + 500])))
+                for r in s.scalars(q.order_by(col(TopicEventRow.topic_id), col(TopicEventRow.seq))):
+                    out.setdefault(r.topic_id, []).append(
+                        StoredTopicEvent(r.seq, r.type, json.loads(r.payload), r.actor, r.at, r.hash))
+        return out
+
+    def last_seqs(self, topic_ids: Sequence[str]) -> dict[str, int]:
+        """The stored last sequence number of each topic (one grouped query over the unique index)."""
+        out: dict[str, int] = {}
+        with Session(self.engine) as s:
+            for start in range(0, len(topic_ids), 500):
+                chunk = list(topic_ids[start:start + 500])
+                q = select(col(TopicEventRow.topic_id), func.max(TopicEventRow.seq)).where(
+                    col(TopicEventRow.topic_id).in_(chunk)).group_by(col(TopicEventRow.topic_id))
+                out.update({str(tid): int(seq) for tid, seq in s.execute(q)})
+        return out
 
     @staticmethod
     def _rows(topic_id: str, prev_hash: str, first_seq: int,
@@ -217,6 +243,13 @@ class TopicStore:
                                    holidays=json.dumps(sorted(d.isoformat() for d in notice.holidays)),
                                    workdays=json.dumps(sorted(d.isoformat() for d in notice.workdays))))
             s.commit()
+
+    def notices_version(self) -> tuple[int, int]:
+        """(rows, newest id) of the notices' table: it changes whenever a notice is saved (rows are
+        only ever added), so another worker knows to reload."""
+        with Session(self.engine) as s:
+            rows, newest = s.execute(select(func.count(), func.max(WorkdayNoticeRow.id))).one()
+            return int(rows or 0), int(newest or 0)
 
     def notices(self) -> list[YearNotice]:
         """The newest notice of each year."""

@@ -18,7 +18,8 @@ RESIDENT, STAFF, SUPER = Actor("resident"), Actor("staff", "s1"), Actor("supervi
 HASH = "ab" * 32
 PROPOSAL = {"name": "王阿姨", "contact": "13800000000", "building": "3幢", "category": "building",
             "title": "加装电梯", "description": "3幢加装电梯的费用分摊"}
-REVIEW = {"decision": "approved", "catalogue": "on", "scope": "on", "feasible": "on", "track": "in_depth",
+CATALOGUE = ("物业管理与服务", "公共设施使用与维护（含老旧小区加装电梯）")
+REVIEW = {"decision": "approved", "matter": CATALOGUE[1], "scope": "on", "feasible": "on", "track": "in_depth",
           "convener": "李书记", "recorder": "小张", "guide": "街道老陈"}
 PEOPLE = [{"name": "王阿姨", "category": "proposer"}, {"name": "赵师傅", "category": "stakeholder"},
           {"name": "钱老师", "category": "stakeholder", "has_phone": False}, {"name": "孙工", "category": "expert"}]
@@ -41,7 +42,8 @@ class Topic:
     def do(self, command: str, args: dict | None = None, actor: Actor = STAFF, ctx: Context | None = None,
            after: int = 3600_000) -> TopicState:
         self.now += after
-        events = decide(self.state, command, {"topic": "t1", **(args or {})}, actor, self.now, ctx or Context())
+        events = decide(self.state, command, {"topic": "t1", **(args or {})}, actor, self.now,
+                        ctx or Context(catalogue=CATALOGUE))
         for e in events[:1] if command == "reconsult" else events:
             self.state = evolve(self.state, e)
             self.log.append(e)
@@ -170,6 +172,7 @@ def test_refusals_of_review_and_planning():
     refused("topic_missing_field", t.do, "review", {**REVIEW, "guide": ""})
     refused("topic_bad_field", t.do, "review", {**REVIEW, "track": "fast"})
     t.do("review", REVIEW)
+    assert t.state.review.matter == CATALOGUE[1] and t.state.review.catalogue
     refused("topic_wrong_status", t.do, "review", REVIEW)
     refused("plan_in_past", t.do, "draft_plan", plan_args(date(2026, 10, 1)))
     refused("no_voters", t.do, "draft_plan", {**plan_args(date(2026, 11, 20)),
@@ -227,3 +230,38 @@ def test_every_code_is_documented_in_docs_topics():
     text = (Path(__file__).resolve().parents[2] / "docs" / "topics.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.M))
     assert documented == set(errors.MESSAGES)
+
+
+def test_the_reviewer_picks_the_matter_from_the_communitys_catalogue():
+    t = Topic(ms(date(2026, 11, 2)))
+    # "not in the catalogue": the engine refuses to approve, whatever the other criteria say
+    err = refused("not_in_catalogue", t.do, "review", {**REVIEW, "matter": "none"})
+    assert "目录" in err.message_zh and "catalogue" in err.message_en
+    refused("topic_missing_field", t.do, "review", {k: v for k, v in REVIEW.items() if k != "matter"})
+    # the old checkbox proves nothing: a matter must be picked
+    refused("topic_missing_field", t.do, "review", {**{k: v for k, v in REVIEW.items() if k != "matter"},
+                                                    "catalogue": "on"})
+    # only an entry of the catalogue the service supplies (not one the request makes up)
+    refused("topic_bad_field", t.do, "review", {**REVIEW, "matter": "随便什么事"})
+    refused("topic_bad_field", t.do, "review", REVIEW, ctx=Context(catalogue=("物业管理与服务",)))
+    refused("topic_bad_field", t.do, "review", {**REVIEW, "matter": ["物业管理与服务"]})
+    assert t.state.status == "submitted" and t.state.version == 1
+    # a rejection may say the matter is not in the catalogue
+    s = t.do("review", {"decision": "rejected", "matter": "none", "reject_reason": "five_no_private"})
+    assert s.status == "rejected" and s.review.matter == "none" and s.review.catalogue is False
+    assert replay(t.log) == s
+
+
+def test_the_matter_is_carried_into_the_next_round():
+    t = held("c")
+    s = t.do("reconsult", ctx=Context(topic_id="t2", number="2026-002"))
+    new = replay(t.events[1:])
+    assert s.review.matter == new.review.matter == CATALOGUE[1]
+
+
+def test_an_old_review_event_without_a_matter_still_folds():
+    t = Topic(ms(date(2026, 11, 2)))
+    old = decide(t.state, "review", REVIEW, STAFF, t.now + 1, Context(catalogue=CATALOGUE))[0]
+    payload = {k: v for k, v in old.payload.items() if k != "matter"}
+    s = evolve(t.state, replace(old, payload=payload))
+    assert s.status == "approved" and s.review.matter == "" and s.review.catalogue

@@ -82,6 +82,7 @@ def csrf(client: TestClient, url: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
+MATTER = "公共设施使用与维护（含老旧小区加装电梯）"  # an entry of the default catalogue
 FIELDS = {"name": "王阿姨", "contact": "13800000000", "building": "3幢", "category": "building",
           "title": "加装电梯", "description": "3幢想加装电梯，费用如何分摊？"}
 
@@ -182,8 +183,9 @@ def test_the_staff_workflow_creates_the_meeting_from_the_plan(site):
     def do(command, **data):
         return client.post(f"{url}/do/{command}", data={"csrf": token, **data})
 
-    assert_refused(do("review", decision="approved", catalogue="on", scope="on"), "criteria_not_met")
-    assert do("review", decision="approved", catalogue="on", scope="on", feasible="on", track="in_depth",
+    assert_refused(do("review", decision="approved", matter=MATTER, scope="on"), "criteria_not_met")
+    assert_refused(do("review", decision="approved", matter="none", scope="on", feasible="on"), "not_in_catalogue")
+    assert do("review", decision="approved", matter=MATTER, scope="on", feasible="on", track="in_depth",
               convener="李书记", recorder="小张", guide="老陈").status_code == 303
     assert "已通过审核" in site["client"].get(mine_url).text
     plan = {"scheduled_at": "2026-11-12T19:00", "place": "议事厅", "form": "onsite", "moderator": "李书记",
@@ -236,7 +238,7 @@ def test_an_unknown_year_shows_a_warning_on_the_deadline(site):
     topic_id = site["topics"].store.topic_ids(site["here"].id)[0]
     client = login(site, "staff")
     url = f"/staff/topics/{topic_id}"
-    client.post(f"{url}/do/review", data={"csrf": csrf(client, url), "decision": "approved", "catalogue": "on",
+    client.post(f"{url}/do/review", data={"csrf": csrf(client, url), "decision": "approved", "matter": MATTER,
                                           "scope": "on", "feasible": "on", "track": "immediate",
                                           "convener": "a", "recorder": "b", "guide": "c"})
     page = client.get("/staff/topics/dashboard")
@@ -254,3 +256,147 @@ def test_a_malformed_body_is_refused_and_the_server_keeps_running(site):
     assert r.status_code in (400, 403, 413)
     assert client.get(url).status_code == 200
     assert client.get("/c/nope/propose").status_code == 404
+
+
+def approve(site, client, topic_id: str, **extra) -> None:
+    url = f"/staff/topics/{topic_id}"
+    r = client.post(f"{url}/do/review", data={"csrf": csrf(client, url), "decision": "approved", "matter": MATTER,
+                                              "scope": "on", "feasible": "on", "track": "immediate",
+                                              "convener": "a", "recorder": "b", "guide": "c", **extra})
+    assert r.status_code == 303, r.text[:1000]
+
+
+def test_the_review_form_draws_the_communitys_catalogue_and_the_admin_edits_it(site):
+    propose(site)
+    topic_id = site["topics"].store.topic_ids(site["here"].id)[0]
+    client = login(site, "admin")
+    url = f"/staff/topics/{topic_id}"
+    page = client.get(url).text
+    assert f'<option value="{MATTER}"' in page and '<option value="none"' in page
+    assert 'name="catalogue"' not in page  # no checkbox that proves nothing
+    english = client.get(url + "?lang=en").text  # the default entries have English words
+    assert f'<option value="{MATTER}" >Use and upkeep of shared facilities' in english
+    client.get(url + "?lang=zh")
+    # the admin replaces the catalogue; an empty one is refused, coded, and what was typed is kept
+    cal = "/staff/topics/calendar"
+    token = csrf(client, cal)
+    r = client.post(cal, data={"csrf": token, "what": "catalogue", "catalogue": " \n \n"})
+    assert_refused(r, "bad_catalogue")
+    r = client.post(cal, data={"csrf": token, "what": "catalogue", "catalogue": "none"})
+    assert_refused(r, "bad_catalogue")
+    r = client.post(cal, data={"csrf": token, "what": "catalogue", "catalogue": "甲事项\n" + "长" * 101})
+    assert_refused(r, "bad_catalogue")
+    assert "甲事项" in r.text  # the typed text is shown again
+    r = client.post(cal, data={"csrf": token, "what": "catalogue",
+                               "catalogue": "1. 停车管理\n2. 楼道堆物\n1. 停车管理\n"})
+    assert r.status_code == 303
+    settings = site["client"].portal.call(site["topics"].settings, site["here"].id)
+    assert settings["catalogue"] == ["1. 停车管理", "2. 楼道堆物"]
+    assert settings["notice_days"] == 3  # the other settings are kept
+    page = client.get(url).text
+    assert '<option value="2. 楼道堆物"' in page and f'<option value="{MATTER}"' not in page
+    # an entry of the old catalogue is no longer one of this community's matters
+    r = client.post(f"{url}/do/review", data={"csrf": csrf(client, url), "decision": "approved", "matter": MATTER,
+                                              "scope": "on", "feasible": "on", "track": "immediate",
+                                              "convener": "a", "recorder": "b", "guide": "c"})
+    assert_refused(r, "topic_bad_field")
+    # saving the other settings keeps the catalogue
+    r = client.post(cal, data={"csrf": token, "what": "settings", "notice_days": "4", "publicity_days": "5",
+                               "speech_minutes": "3", "speeches": "2"})
+    assert r.status_code == 303
+    assert site["client"].portal.call(site["topics"].settings, site["here"].id)["catalogue"][0] == "1. 停车管理"
+    r = client.post(cal, data={"csrf": token, "what": "settings", "notice_days": "4", "publicity_days": "5",
+                               "speech_minutes": "inf", "speeches": "2"})
+    assert_refused(r, "topic_bad_field")
+    approve(site, client, topic_id, matter="2. 楼道堆物")
+    assert "2. 楼道堆物" in client.get(url).text
+    # staff see the catalogue but may not change it; another community keeps the default
+    staff = login(site, "staff")
+    assert "楼道堆物" in staff.get(cal).text
+    r = staff.post(cal, data={"csrf": csrf(staff, "/staff/topics/new"), "what": "catalogue", "catalogue": "乱改"})
+    assert_refused(r, "topic_forbidden")
+    assert site["client"].portal.call(site["topics"].settings, site["there"].id)["catalogue"][1] == \
+        "居民反映强烈、迫切要求解决的实际困难、问题和矛盾纠纷"
+    assert "物业管理与服务" in login(site, "other").get(cal + "?lang=en").text  # the admin edits the stored text
+
+
+def test_the_dashboard_warns_at_planning_time_when_the_meeting_is_after_the_consult_deadline(site):
+    # approved Monday 2026-11-02: 15 working days later is Monday 2026-11-23
+    propose(site)
+    propose(site, {**FIELDS, "title": "修路灯"})
+    late_id, ok_id = site["topics"].store.topic_ids(site["here"].id)
+    client = login(site, "staff")
+    for topic_id in (late_id, ok_id):
+        approve(site, client, topic_id)
+    plan = {"place": "议事厅", "form": "onsite", "moderator": "李书记", "recorder": "小张",
+            "participants": "王阿姨, 议题提出人\n赵师傅", "items": "", "speech_minutes": "3", "speeches": "2"}
+    for topic_id, day in ((late_id, "2026-11-27"), (ok_id, "2026-11-20")):
+        url = f"/staff/topics/{topic_id}"
+        r = client.post(f"{url}/do/draft_plan", data={"csrf": csrf(client, url), "scheduled_at": f"{day}T19:00",
+                                                      **plan})
+        assert r.status_code == 303, r.text[:800]
+    page = client.get("/staff/topics/dashboard").text
+    rows = re.findall(r'<tr class="due-\w+" data-kind="(\w+)" data-topic="(\w+)">(.*?)</tr>', page, flags=re.S)
+    warned = {(kind, topic) for kind, topic, body in rows if 'data-warning="planned_late"' in body}
+    assert warned == {("consult", late_id)}
+    assert "2026-11-27" in page and "4" in page
+    assert 'data-warning="planned_late"' in client.get(f"/staff/topics/{late_id}").text
+    assert 'data-warning="planned_late"' not in client.get(f"/staff/topics/{ok_id}").text
+    # the most urgent first: the late plan's topic comes before the one on time
+    assert page.index(f'data-topic="{late_id}"') < page.index(f'data-topic="{ok_id}"')
+
+
+def test_the_topic_list_filters_searches_and_pages_on_the_server(site):
+    titles = [f"议题{n:02d}" for n in range(1, 24)] + ["加装电梯"]
+    for title in titles:
+        propose(site, {**FIELDS, "title": title})
+    ids = site["topics"].store.topic_ids(site["here"].id)
+    client = login(site, "staff")
+    approve(site, client, ids[0])
+    approve(site, client, ids[5])
+    page = client.get("/staff/topics").text
+    assert page.count('<tr data-topic="') == 20 and 'data-total="24"' in page
+    assert "加装电梯" in page and "议题01<" not in page  # newest first
+    second = client.get("/staff/topics?page=2").text
+    assert second.count('<tr data-topic="') == 4 and "议题01<" in second and "加装电梯" not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert client.get("/staff/topics?page=99").text.count('<tr data-topic="') == 4  # the last page
+    approved = client.get("/staff/topics?status=approved").text
+    assert approved.count('<tr data-topic="') == 2 and 'data-total="2"' in approved
+    assert f'data-topic="{ids[0]}"' in approved and f'data-topic="{ids[5]}"' in approved
+    assert client.get("/staff/topics?q=电梯").text.count('<tr data-topic="') == 1
+    assert client.get("/staff/topics?q=2026-003").text.count('<tr data-topic="') == 1
+    found = client.get("/staff/topics?q=2026-00&status=submitted").text  # 2026-001..009 less 001, 006
+    assert 'data-total="7"' in found
+    assert 'page=2' not in found
+    paged = client.get("/staff/topics?q=议题").text
+    assert 'data-total="23"' in paged and "q=%E8%AE%AE%E9%A2%98&amp;page=2" in paged  # the links keep the search
+    assert "没有符合条件的议题" in client.get("/staff/topics?q=不存在的").text
+    assert_refused(client.get("/staff/topics?status=flying"), "topic_bad_field")
+    assert_refused(client.get("/staff/topics?page=-1"), "topic_bad_field")
+    assert_refused(client.get("/staff/topics?page=abc"), "topic_bad_field")
+    assert_refused(client.get("/staff/topics?q=" + "长" * 101), "topic_text_too_long")
+    other = login(site, "other")
+    assert 'data-total="0"' in other.get("/staff/topics?q=电梯").text  # never another community's
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_task_progress_form_renders(lang):
+    """The implementing stage's forms (a "%" in a message once broke the page: Jinja's new-style
+    gettext formats every message)."""
+    from meeting.pages import render
+    from meeting.topics import labels
+    from meeting.topics.decide import Actor, allowed
+    from tests.topics.test_engine import held
+
+    t = held("a")
+    t.do("set_implementation", {"kind": "community"})
+    s = t.do("add_task", {"title": "签订合同", "owner": "物业", "due": "2026-12-01"})
+    may = allowed(s, Actor("staff", "s1"), t.now)
+    assert may["update_task"]
+    html = render(lang, "topics/detail.html", word=lambda kind, key: labels.word(lang, kind, key),
+                  matter=lambda m: m, csrf="x", L=labels.LABELS, path="/", staff=None, topic=s, error=None,
+                  allowed=may, values={}, settings={"publicity_days": 5, "catalogue": [], "params": {}},
+                  deadlines=[], meeting_links={}, record=None)
+    assert 'id="form-update_task"' in html
+    assert ("进度（%）" if lang == "zh" else "Progress (%)") in html

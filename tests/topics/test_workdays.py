@@ -99,3 +99,30 @@ def test_topic_deadlines_carry_the_warning_of_an_unknown_year():
     assert dues["settle"].due == date(2027, 1, 12)
     late = {d.kind: d for d in topic_deadlines(s, known, date(2027, 1, 20))}
     assert late["settle"].status == "overdue" and late["settle"].days == 8
+
+
+def test_a_drafted_plan_is_checked_against_the_deadlines_at_once():
+    from meeting.topics.decide import Context, decide
+    from meeting.topics.state import evolve
+    from tests.topics.test_engine import STAFF, approved_topic, plan_args
+
+    s = approved_topic(date(2026, 11, 2))  # approved Monday 2 November 2026
+    cal, today = WorkCalendar(), date(2026, 11, 3)
+    consult = {d.kind: d for d in topic_deadlines(s, cal, today)}["consult"]
+    assert consult.due == date(2026, 11, 23) and consult.planned is None and consult.planned_late == 0
+
+    def planned(day: date, now_day: date = today) -> dict:
+        from tests.topics.test_engine import ms
+
+        drafted = evolve(s, decide(s, "draft_plan", plan_args(day), STAFF, ms(now_day), Context())[0])
+        assert drafted.status == "planned" and drafted.plan.meeting_id is None  # not approved yet
+        return {d.kind: d for d in topic_deadlines(drafted, cal, now_day, notice_days=3)}
+
+    late = planned(date(2026, 11, 27))
+    assert late["consult"].status == "due" and late["consult"].planned_late == 4  # warned before the day
+    on_time = planned(date(2026, 11, 23))
+    assert on_time["consult"].planned_late == 0
+    # a meeting two days away, with a notice period of three: the announcement is overdue already
+    soon = planned(date(2026, 11, 5))
+    assert soon["announce"].status == "overdue" and soon["announce"].due == date(2026, 11, 2)
+    assert planned(date(2026, 11, 20))["announce"].status == "due"
