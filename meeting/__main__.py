@@ -1,7 +1,16 @@
-"""Command line: export a meeting's record or log, and verify an exported log.
+"""Command line: export a meeting's record or log, verify an exported log, and the operator's
+recovery of staff accounts.
 
     python -m meeting export MEETING --format docx|pdf|md|html|json [--out FILE] [--db URL]
     python -m meeting verify LOG.json [--checkpoint "QR TEXT"] [--key=PUBLIC_KEY] [--final-hash HASH]
+    python -m meeting accounts list [--db URL]
+    python -m meeting accounts reset-password --community C --user LOGIN [--generate] [--activate] [--db URL]
+    python -m meeting accounts assign-meeting MEETING --community C [--db URL]
+
+``accounts`` needs local access to the database (the operator's: whoever can read the database
+can do more than this); docs/accounts.md. ``reset-password`` reads the new password from the
+terminal (twice, not echoed) or one line of standard input, or makes one with --generate and
+prints it.
 
 (write --key=KEY with "=": a base64url key may begin with "-")
 
@@ -129,6 +138,67 @@ def _verify(args) -> int:
     return 0
 
 
+def _read_password(generate: bool) -> str | None:
+    import getpass
+    import secrets
+
+    if generate:
+        password = secrets.token_urlsafe(12)
+        print(f"new password: {password}")
+        return password
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("new password (at least 10 characters): ")
+    if getpass.getpass("again: ") != first:
+        print("the two passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return first
+
+
+def _accounts(args) -> int:
+    """The operator's account tools, on the database itself. Exit 0 done, 1 refused (the coded
+    refusal is printed in both languages), 2 nothing to act on."""
+    from .accounts import ROLE_NAMES, AccountError, Accounts
+    from .settings import Settings
+    from .store import Store
+
+    settings = Settings.from_env()
+    store = Store(args.db or settings.database_url)
+    try:
+        accounts = Accounts(store.engine, settings.secret, settings.base_url)
+        if args.action == "list":
+            for c in accounts.communities():
+                print(f"{c.id}  {c.name}")
+                for s in accounts.staff_of(c.id):
+                    state = "" if s.active else "  (deactivated)"
+                    print(f"    {s.login:24} {ROLE_NAMES[s.role][1]:16} {s.name}{state}")
+            return 0
+        community = accounts.find_community(args.community)
+        if community is None:
+            print(f"no community {args.community!r} (give its id or its exact name; see: accounts list)",
+                  file=sys.stderr)
+            return 2
+        if args.action == "assign-meeting":
+            if store.meeting(args.meeting) is None:
+                print(f"no meeting {args.meeting!r}", file=sys.stderr)
+                return 2
+            accounts.assign_meeting(args.meeting, community.id)
+            print(f"meeting {args.meeting} now belongs to {community.name} ({community.id})")
+            return 0
+        password = _read_password(args.generate)
+        if password is None:
+            return 1
+        staff = accounts.reset_password(community.id, args.user, password, activate=args.activate)
+    except AccountError as exc:
+        print(f"refused [{exc.code}]: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"the password of {staff.login} ({ROLE_NAMES[staff.role][1]}, {community.name}) is set; "
+          f"their sessions have ended" + ("" if staff.active else "; the account is deactivated (use --activate)"))
+    return 0
+
+
 def unb64_key(text: str) -> bytes:
     from .signing import unb64
 
@@ -136,7 +206,8 @@ def unb64_key(text: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m meeting", description="议事厅: export and verify meeting records")
+    parser = argparse.ArgumentParser(prog="python -m meeting",
+                                     description="议事厅: export and verify meeting records; recover staff accounts")
     sub = parser.add_subparsers(dest="command", required=True)
     exp = sub.add_parser("export", help="export a meeting's record or event log")
     exp.add_argument("meeting", help="the meeting id")
@@ -150,7 +221,23 @@ def main(argv: list[str] | None = None) -> int:
                                           "as one of its prefixes, and its signature must hold")
     ver.add_argument("--key", help="the server's public key (base64url, as printed on the record and served at "
                                    "/record-key, or a PEM file); default: the key in YISHI_DATA when present")
+    acc = sub.add_parser("accounts", help="the operator's recovery of staff accounts (local database access)")
+    acc_sub = acc.add_subparsers(dest="action", required=True)
+    acc_sub.add_parser("list", help="communities and their staff accounts").add_argument("--db", help="database URL")
+    reset = acc_sub.add_parser("reset-password", help="set a new password for an account (its admin forgot it)")
+    reset.add_argument("--community", required=True, help="the community's id or exact name")
+    reset.add_argument("--user", required=True, help="the account's user name")
+    reset.add_argument("--generate", action="store_true", help="make a random password and print it")
+    reset.add_argument("--activate", action="store_true", help="reactivate the account if it is deactivated")
+    reset.add_argument("--db", help="database URL (default: YISHI_DATABASE_URL, else YISHI_DATA/yishi.db)")
+    assign = acc_sub.add_parser("assign-meeting",
+                                help="give a meeting to a community (one made before accounts existed)")
+    assign.add_argument("meeting", help="the meeting id")
+    assign.add_argument("--community", required=True, help="the community's id or exact name")
+    assign.add_argument("--db", help="database URL (default: YISHI_DATABASE_URL, else YISHI_DATA/yishi.db)")
     args = parser.parse_args(argv)
+    if args.command == "accounts":
+        return _accounts(args)
     return _export(args) if args.command == "export" else _verify(args)
 
 

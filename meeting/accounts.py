@@ -14,8 +14,14 @@
   lock). A browser that has logged in to the account before carries a signed device cookie and is
   limited on its own counter instead of the account's, so an attacker failing on purpose cannot
   keep a real admin out (docs/accounts.md).
-- The admin key (settings) only bootstraps: ``/admin/setup`` creates a community and its first
-  admin; the HTTP JSON API also accepts it as the operator's credential (meeting/web.py).
+- The admin key (settings) only bootstraps: ``/admin/setup`` and ``POST /api/communities`` create a
+  community and its first admin. Every other call of the HTTP JSON API (meeting/web.py) takes a
+  per-staff API token, which a community admin makes and revokes on /admin/staff: it acts as its
+  member of staff (their community, their role); only its SHA-256 is stored.
+- Sessions end after SESSION_S from login, or sooner after IDLE_S without a request.
+- ``LoadSession`` (ASGI middleware, server.py) reads the session of a request that carries the
+  cookie in a worker thread before any handler runs, so the synchronous helpers below only read
+  the request's cache and never touch the database on the event loop.
 
 The request helpers (``current_staff``, ``require_staff``, ``csrf_token``, ``check_csrf``) find the
 ``Accounts`` of the app in ``request.app.state.accounts`` (server.py sets it).
@@ -48,7 +54,11 @@ ROLE_NAMES = {"admin": ("社区管理员", "community admin"), "staff": ("工作
 COOKIE = "yishi_staff"  # the session token (path /)
 PRE_COOKIE = "yishi_pre"  # a visitor's CSRF nonce before there is a session (login and setup forms)
 DEVICE_COOKIE = "yishi_device"  # "this browser has logged in to this account before" (signed)
-SESSION_S = 12 * 3600
+SESSION_S = 12 * 3600  # a session ends 12 hours after login at the latest ...
+IDLE_S = 2 * 3600  # ... or after 2 hours without a request
+TOUCH_S = 60  # the last request's time is written at most once a minute per session (and per API token)
+TOKEN_PREFIX = "yst_"  # API tokens: "yst_" + 43 random URL-safe characters (256 bits)
+MAX_TOKENS = 20  # API tokens per member of staff
 DEVICE_S = 180 * 24 * 3600
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -77,6 +87,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login_taken": ("用户名“{login}”已被使用", "The user name “{login}” is taken"),
     "weak_password": ("密码至少需要 {min} 个字符", "The password needs at least {min} characters"),
     "last_admin": ("不能停用社区的最后一个管理员", "The community's last admin cannot be deactivated"),
+    "admin_key_bootstrap_only": ("管理密钥只用于创建社区及其第一个管理员；其他接口请使用工作人员的 API 令牌",
+                                 "The admin key only sets up a community and its first admin; use a staff API "
+                                 "token for everything else"),
+    "too_many_tokens": ("每个账号最多 {max} 个 API 令牌，请先撤销不用的令牌",
+                        "At most {max} API tokens per account; revoke one you no longer use first"),
 }
 
 
@@ -140,6 +155,21 @@ class SessionRow(SQLModel, table=True):
     csrf: str = Field(max_length=64)
     created_at: int = Field(sa_column=Column(BigInteger, nullable=False))
     expires_at: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_seen_at: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A staff member's API token for the JSON API: only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+    token_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the token
+    id: str = Field(unique=True, max_length=32)  # the public id (to revoke it)
+    staff_id: str = Field(index=True, max_length=32)
+    community_id: str = Field(index=True, max_length=32)
+    label: str = Field(max_length=MAX_NAME)
+    hint: str = Field(max_length=16)  # the token's first characters, to recognise it in the list
+    created_at: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_used_at: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
 class LoginThrottleRow(SQLModel, table=True):
@@ -159,7 +189,8 @@ class MeetingCommunityRow(SQLModel, table=True):
 
 
 TABLES = [CommunityRow.__table__, StaffRow.__table__, SessionRow.__table__,  # type: ignore[attr-defined]
-          LoginThrottleRow.__table__, MeetingCommunityRow.__table__]  # type: ignore[attr-defined]
+          LoginThrottleRow.__table__, MeetingCommunityRow.__table__,  # type: ignore[attr-defined]
+          ApiTokenRow.__table__]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -176,6 +207,18 @@ class Staff:
 class Community:
     id: str
     name: str
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token as the admin page lists it (never the token itself)."""
+
+    id: str
+    staff_id: str
+    label: str
+    hint: str
+    created_at: int
+    last_used_at: int
 
 
 def allowed(staff: Staff | None) -> dict[str, bool]:
@@ -210,6 +253,7 @@ class Accounts:
         self.key = hashlib.sha256(b"yishi accounts|" + secret).digest()
         self.hasher = hasher or PasswordHasher()
         SQLModel.metadata.create_all(engine, tables=TABLES)
+        _add_missing_columns(engine)
         # Verified against when the login name is unknown, so both cases take the same time.
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
         global _DEFAULT
@@ -279,7 +323,8 @@ class Accounts:
             return [_staff(r) for r in s.scalars(q)]
 
     def set_active(self, community_id: str, staff_id: str, active: bool) -> None:
-        """Deactivate (ending every session of the account at once) or reactivate a member of staff."""
+        """Deactivate (ending every session of the account at once and deleting its API tokens) or
+        reactivate a member of staff."""
         with Session(self.engine) as s:
             row = s.get(StaffRow, staff_id)
             if row is None or row.community_id != community_id:
@@ -294,6 +339,7 @@ class Accounts:
             s.add(row)
             if not active:
                 s.execute(delete(SessionRow).where(col(SessionRow.staff_id) == staff_id))
+                s.execute(delete(ApiTokenRow).where(col(ApiTokenRow.staff_id) == staff_id))
             s.commit()
 
     def set_password(self, community_id: str, staff_id: str, password: str) -> None:
@@ -358,31 +404,129 @@ class Accounts:
                 s.execute(update(StaffRow).where(col(StaffRow.id) == row.id)
                           .values(password_hash=self.hasher.hash(password)))
             s.execute(delete(SessionRow).where(col(SessionRow.staff_id) == row.id, col(SessionRow.expires_at) < now))
+            s.execute(delete(SessionRow).where(col(SessionRow.staff_id) == row.id,
+                                               col(SessionRow.last_seen_at) < now - IDLE_S))
             s.add(SessionRow(token_hash=_sha(token), staff_id=row.id, csrf=secrets.token_urlsafe(32),
-                             created_at=now, expires_at=now + SESSION_S))
+                             created_at=now, expires_at=now + SESSION_S, last_seen_at=now))
             s.commit()
         return _staff(row), token
 
     def session(self, token: str | None) -> tuple[Staff, str] | None:
-        """The member of staff and the CSRF token of a live session, or None."""
+        """The member of staff and the CSRF token of a live session, or None. A session ends
+        SESSION_S after login, or IDLE_S after its last request (its row is then deleted); each
+        request counts as activity (written at most once every TOUCH_S)."""
         if not token or len(token) > 100:
             return None
+        digest, now = _sha(token), self.now()
         with Session(self.engine) as s:
             found = s.exec(select(SessionRow, StaffRow)  # type: ignore[call-overload]
                            .join(StaffRow, col(StaffRow.id) == col(SessionRow.staff_id))
-                           .where(col(SessionRow.token_hash) == _sha(token))).first()
-        if found is None:
-            return None
-        session, staff = found
-        if session.expires_at <= self.now() or not staff.active:
-            return None
-        return _staff(staff), session.csrf
+                           .where(col(SessionRow.token_hash) == digest)).first()
+            if found is None:
+                return None
+            session, staff = found
+            if session.expires_at <= now or now - session.last_seen_at >= IDLE_S:
+                s.execute(delete(SessionRow).where(col(SessionRow.token_hash) == digest))
+                s.commit()
+                return None
+            if not staff.active:
+                return None
+            live = _staff(staff), session.csrf
+            if now - session.last_seen_at >= TOUCH_S:
+                s.execute(update(SessionRow).where(col(SessionRow.token_hash) == digest).values(last_seen_at=now))
+                s.commit()
+        return live
 
     def logout(self, token: str | None) -> None:
         if token:
             with Session(self.engine) as s:
                 s.execute(delete(SessionRow).where(col(SessionRow.token_hash) == _sha(token)))
                 s.commit()
+
+    # ---- API tokens ----
+    def create_token(self, community_id: str, staff_id: str, label: object) -> tuple[ApiToken, str]:
+        """A new API token that acts as this member of staff (of this community). Returns what the
+        list shows and the token itself, which is shown once and never kept (only its SHA-256)."""
+        label = _text(label, "label", MAX_NAME)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiTokenRow(token_hash=_sha(token), id="k" + secrets.token_hex(6), staff_id=staff_id,
+                          community_id=community_id, label=label, hint=token[:len(TOKEN_PREFIX) + 4],
+                          created_at=self.now())
+        with Session(self.engine) as s:
+            owner = s.get(StaffRow, staff_id)
+            if owner is None or owner.community_id != community_id or not owner.active:
+                raise AccountError("not_found", 404)
+            held = s.scalars(select(col(ApiTokenRow.id)).where(col(ApiTokenRow.staff_id) == staff_id)).all()
+            if len(held) >= MAX_TOKENS:
+                raise AccountError("too_many_tokens", 409, max=MAX_TOKENS)
+            s.add(row)
+            s.commit()
+            return _token(row), token
+
+    def tokens_of(self, community_id: str) -> list[ApiToken]:
+        with Session(self.engine) as s:
+            q = select(ApiTokenRow).where(col(ApiTokenRow.community_id) == community_id) \
+                .order_by(col(ApiTokenRow.created_at), col(ApiTokenRow.id))
+            return [_token(r) for r in s.scalars(q)]
+
+    def revoke_token(self, community_id: str, token_id: str) -> None:
+        """Delete a token of the community: it stops working at once, in every worker."""
+        with Session(self.engine) as s:
+            done = s.execute(delete(ApiTokenRow).where(col(ApiTokenRow.id) == token_id,
+                                                       col(ApiTokenRow.community_id) == community_id))
+            s.commit()
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise AccountError("not_found", 404)
+
+    def token_staff(self, token: str | None) -> Staff | None:
+        """The active member of staff an API token acts as, or None (unknown, revoked, deactivated).
+        Their role and community are read now, so a change applies to the next call."""
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+            return None
+        digest, now = _sha(token), self.now()
+        with Session(self.engine) as s:
+            found = s.exec(select(ApiTokenRow, StaffRow)  # type: ignore[call-overload]
+                           .join(StaffRow, col(StaffRow.id) == col(ApiTokenRow.staff_id))
+                           .where(col(ApiTokenRow.token_hash) == digest)).first()
+            if found is None:
+                return None
+            row, staff = found
+            if not staff.active or staff.community_id != row.community_id:
+                return None
+            who = _staff(staff)
+            if now - row.last_used_at >= TOUCH_S:
+                s.execute(update(ApiTokenRow).where(col(ApiTokenRow.token_hash) == digest).values(last_used_at=now))
+                s.commit()
+        return who
+
+    # ---- the operator's recovery (python -m meeting accounts ...) ----
+    def find_community(self, key: str) -> Community | None:
+        """A community by id, else by its exact name when exactly one has it."""
+        found = self.community(key)
+        if found is not None:
+            return found
+        named = [c for c in self.communities() if c.name == key.strip()]
+        return named[0] if len(named) == 1 else None
+
+    def staff_by_login(self, login: str) -> Staff | None:
+        with Session(self.engine) as s:
+            row = s.scalars(select(StaffRow).where(col(StaffRow.login) == normal_login(login))).first()
+            return _staff(row) if row else None
+
+    def reset_password(self, community_id: str, login: str, password: str, activate: bool = False) -> Staff:
+        """The operator sets a new password for an account of a community (its only admin forgot
+        theirs): every session of the account ends, and the throttle forgets the account so the
+        new password works at once. ``activate`` reactivates a deactivated account too."""
+        staff = self.staff_by_login(login)
+        if staff is None or staff.community_id != community_id:
+            raise AccountError("not_found", 404)
+        self.set_password(community_id, staff.id, password)
+        if activate and not staff.active:
+            self.set_active(community_id, staff.id, True)
+        self._reset(f"account:{staff.login}")
+        found = self.staff(staff.id)
+        assert found is not None
+        return found
 
     # ---- the throttle ----
     def throttle(self, key: str, free: int) -> None:
@@ -478,6 +622,26 @@ class Accounts:
 _DEFAULT: Accounts | None = None
 
 
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(row.id, row.staff_id, row.label, row.hint, row.created_at, row.last_used_at)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added after a table was first created (create_all makes missing tables only)."""
+    from sqlalchemy import inspect, text
+
+    have = {c["name"] for c in inspect(engine).get_columns("staff_session")}
+    if "last_seen_at" not in have:
+        exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""  # several workers at once
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE staff_session ADD COLUMN {exists}last_seen_at BIGINT NOT NULL "
+                                  f"DEFAULT 0"))
+        except Exception:  # SQLite: another process added it first
+            if "last_seen_at" not in {c["name"] for c in inspect(engine).get_columns("staff_session")}:
+                raise
+
+
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -518,7 +682,8 @@ def accounts_of(request: Request) -> Accounts:
 def _session(request: Request) -> tuple[Staff, str] | None:
     """The request's session, looked up once per request (a primary-key read)."""
     if "yishi.session" not in request.scope:
-        request.scope["yishi.session"] = accounts_of(request).session(request.cookies.get(COOKIE))
+        token = request.cookies.get(COOKIE)
+        request.scope["yishi.session"] = accounts_of(request).session(token) if token else None
     found: tuple[Staff, str] | None = request.scope["yishi.session"]
     return found
 
@@ -531,9 +696,43 @@ def current_staff(request: Request) -> Staff | None:
 
 
 async def staff_async(request: Request) -> Staff | None:
+    """``current_staff`` for an async handler: the database read (when the request's session is
+    not read yet) runs in a worker thread."""
     import asyncio
 
+    if "yishi.session" in request.scope:
+        return current_staff(request)
     return await asyncio.to_thread(current_staff, request)
+
+
+async def require_staff_async(request: Request, *roles: str) -> Staff:
+    """``require_staff`` for an async handler (the session is read in a worker thread)."""
+    await staff_async(request)
+    return require_staff(request, *roles)
+
+
+async def csrf_token_async(request: Request) -> str:
+    """``csrf_token`` for an async handler (the session is read in a worker thread)."""
+    await staff_async(request)
+    return csrf_token(request)
+
+
+class LoadSession:
+    """ASGI middleware (inside the Starlette app, which puts itself in the scope): for an HTTP
+    request that carries the staff cookie, read its session in a worker thread before the handler
+    runs. The synchronous helpers (current_staff, require_staff, csrf_token, csrf_ok) then read
+    the request's cache only, and never block the event loop on the database. Static files and
+    requests without the cookie cost nothing."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "yishi.session" not in scope and not scope["path"].startswith("/static/"):
+            request = Request(scope)
+            if request.cookies.get(COOKIE):
+                await staff_async(request)
+        await self.app(scope, receive, send)
 
 
 def require_staff(request: Request, *roles: str) -> Staff:

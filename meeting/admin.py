@@ -7,7 +7,8 @@ title, place, time, form, items one per line, the roster one person per line or 
 Excel (.xlsx) or CSV file (a per-row report of what is wrong), and the main rules of procedure.
 A new meeting's page gives the staff links and the join sheet. ``/admin/setup`` takes the admin
 key once to create a community and its first admin; ``/admin/staff`` (community admins) adds,
-deactivates and reactivates accounts and sets their passwords.
+deactivates and reactivates accounts, sets their passwords, and makes and revokes the API tokens
+of the JSON API (meeting/web.py; each token acts as one member of staff).
 
 CSRF (docs/security.md): the session cookie is a random token whose hash is the session's row,
 never the key (HttpOnly, SameSite=Strict, Secure behind TLS); every form carries a CSRF token
@@ -23,6 +24,7 @@ import io
 import math
 import secrets
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -164,6 +166,7 @@ def config_from_form(form, roster: list | None = None) -> dict:
     return config
 
 
+CST = timezone(timedelta(hours=8))
 ROLE_LABELS = {"admin": "Community admin", "staff": "Staff", "supervisor": "Supervisor"}
 
 
@@ -172,6 +175,13 @@ def safe_next(value: object) -> str:
     if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")) and len(value) < 500:
         return value
     return "/admin"
+
+
+def when(epoch_s: int) -> str:
+    """A time of the accounts tables (seconds) as the pages show it, in China Standard Time."""
+    if not epoch_s:
+        return "—"
+    return datetime.fromtimestamp(epoch_s, CST).strftime("%Y-%m-%d %H:%M")
 
 
 def address_of(request: Request) -> str:
@@ -198,7 +208,7 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             context["error"] = tr.gettext(error.message_id).format(**params)
         else:
             context["error"] = None
-        community = acc.accounts_of(request).community(staff.community_id) if staff else None
+        community = request.scope.get("yishi.community") if staff else None  # read by signed_in
         response = HTMLResponse(render(lang, "admin.html", screen="admin", boot={"lang": lang},
                                        csrf=acc.csrf_token(request), me=staff, community=community,
                                        allowed=acc.allowed(staff),
@@ -216,7 +226,14 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         return admin_headers(RedirectResponse(to, status_code=303))
 
     async def signed_in(request: Request) -> Staff | None:
-        return await asyncio.to_thread(acc.current_staff, request)
+        """The signed-in member of staff and (for ``page``) their community, read in a worker thread."""
+        def load() -> Staff | None:
+            staff = acc.current_staff(request)
+            if staff is not None:
+                request.scope["yishi.community"] = acc.accounts_of(request).community(staff.community_id)
+            return staff
+
+        return await asyncio.to_thread(load)
 
     async def checked(request: Request, form) -> bool:
         return await asyncio.to_thread(acc.csrf_ok, request, form)
@@ -321,12 +338,17 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         return await staff_view(request, staff)
 
     async def staff_view(request: Request, staff: Staff, status: int = 200, error: AccountError | None = None,
-                         form: dict | None = None) -> Response:
-        people = await asyncio.to_thread(acc.accounts_of(request).staff_of, staff.community_id)
-        return page(request, status, view="staff", staff=staff, people=people, error=error, form=form or {})
+                         form: dict | None = None, new_token: str | None = None) -> Response:
+        accounts = acc.accounts_of(request)
+        people = await asyncio.to_thread(accounts.staff_of, staff.community_id)
+        tokens = await asyncio.to_thread(accounts.tokens_of, staff.community_id)
+        names = {p.id: p.name for p in people}
+        return page(request, status, view="staff", staff=staff, people=people, error=error, form=form or {},
+                    tokens=tokens, token_owner=names, new_token=new_token, when=when)
 
     async def staff_action(request: Request) -> Response:
-        """Add an account, or (de)activate one, or set its password: community admins only."""
+        """Add an account, or (de)activate one, or set its password, or make or revoke an API
+        token: community admins only. A new token is shown once, on the answer to its form."""
         staff = await signed_in(request)
         form = await request.form()
         if staff is None:
@@ -350,10 +372,16 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             elif action == "password":
                 await asyncio.to_thread(accounts.set_password, staff.community_id, str(form.get("staff_id") or ""),
                                         str(form.get("password") or ""))
+            elif action == "token":
+                _, token = await asyncio.to_thread(accounts.create_token, staff.community_id,
+                                                   str(form.get("staff_id") or ""), form.get("label"))
+                return await staff_view(request, staff, 201, new_token=token)
+            elif action == "revoke":
+                await asyncio.to_thread(accounts.revoke_token, staff.community_id, str(form.get("token_id") or ""))
             else:
                 raise AccountError("bad_account", reason="unknown action")
         except AccountError as exc:
-            return await staff_view(request, staff, exc.status, exc, kept if action == "add" else {})
+            return await staff_view(request, staff, exc.status, exc, kept if action in ("add", "token") else {})
         return redirect("/admin/staff")
 
     async def create(request: Request) -> Response:

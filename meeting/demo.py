@@ -1,7 +1,31 @@
-"""The demo meeting: a lift for an old residential block, with a roster that covers every category."""
+"""The demo meeting: a lift for an old residential block, with a roster that covers every category;
+and the demo community that owns it, with an admin account to log in to /admin."""
 from __future__ import annotations
 
+import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .accounts import Accounts
+
 DEMO_ID = "demo"
+DEMO_COMMUNITY = "幸福社区（演示）"
+DEMO_LOGIN = "demo-admin"
+
+
+def demo_admin(accounts: Accounts, meeting_id: str = DEMO_ID) -> tuple[str, str]:
+    """The demo community and its admin (made on the first start) own the demo meeting, so /admin
+    shows it. The admin gets a newly generated password at every start (its sessions end; the
+    login throttle forgets it); returns (user name, password) to print with the links."""
+    password = secrets.token_urlsafe(9)  # 12 characters
+    staff = accounts.staff_by_login(DEMO_LOGIN)
+    if staff is None:
+        community = accounts.create_community(DEMO_COMMUNITY)
+        staff = accounts.create_staff(community.id, DEMO_LOGIN, "王主任", "admin", password)
+    else:
+        accounts.reset_password(staff.community_id, DEMO_LOGIN, password, activate=True)
+    accounts.assign_meeting(meeting_id, staff.community_id)
+    return DEMO_LOGIN, password
 
 DEMO_CONFIG = {
     "title": "幸福小区3号楼加装电梯",

@@ -1,18 +1,17 @@
 """HTTP routes: health, the admin API (create meetings, list join links), join pages.
 
-Who may call the API (docs/accounts.md): the operator, with the admin key as a bearer token
-(``Authorization: Bearer <admin key>``), for tests, scripts and the first set-up. The operator acts
-across communities: ``POST /api/communities`` creates a community and its first admin account;
-``?community=<id>`` on ``POST /api/meetings`` gives the new meeting to that community (whose staff
-then see it on /admin) and on ``GET /api/meetings`` lists only that community's meetings;
-``PUT /api/meetings/{id}/community`` gives an existing meeting to a community.
-Staff use the /admin pages with their own accounts (meeting/accounts.py).
+Who may call the API (docs/accounts.md):
+- the operator, with the admin key as a bearer token, only for the bootstrap:
+  ``POST /api/communities`` creates a community and its first admin account, and answers with that
+  admin's first API token;
+- everything else takes a staff API token (``Authorization: Bearer yst_…``, made on /admin/staff),
+  which acts as its member of staff: their community only, their role (a supervisor reads). The
+  admin key is refused there with ``admin_key_bootstrap_only``.
 
 No handler calls the database directly: it goes through a worker thread or the service."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import secrets
 
@@ -21,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import accounts as acc
-from .accounts import AccountError
+from .accounts import AccountError, Staff
 from .admin import read_roster_file
 from .rules import DomainError
 from .rules.config import roster_rows
@@ -75,10 +74,20 @@ def links(service: Service, base_url: str, meeting_id: str) -> list[dict]:
     return [{**c, "url": f"{base_url}/j/{c['token']}"} for c in service.credentials(meeting_id, live.state)]
 
 
+RUN = ("admin", "staff")  # the roles that create meetings and see every staff link (accounts.allowed)
+
+
+def bearer(request: Request) -> str:
+    """The credential of ``Authorization: Bearer <credential>`` ("" when there is none)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return given.strip() if scheme.lower() == "bearer" else ""
+
+
 def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
     def admin(request: Request) -> bool:
-        given = request.headers.get("authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {admin_key}".encode())
+        """The admin key: only ``POST /api/communities`` takes it."""
+        given = bearer(request)
+        return bool(given) and acc.same(given, admin_key)
 
     async def health(request: Request):
         return JSONResponse({"ok": True, "meetings": len(service.meetings)})
@@ -86,20 +95,31 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
     def account_error(exc: AccountError) -> JSONResponse:
         return AsciiJSON({"ok": False, "error": exc.to_dict()}, status_code=exc.status)
 
-    async def community_param(request: Request) -> str | None:
-        """The ?community= of a request (AccountError not_found when there is no such community)."""
+    async def caller(request: Request, *roles: str) -> Staff | JSONResponse:
+        """The member of staff whose API token the request carries, with one of ``roles`` when
+        given; else the refusal to answer (the admin key is refused: it only bootstraps)."""
+        if admin(request):
+            return account_error(AccountError("admin_key_bootstrap_only", 403))
+        given = bearer(request)
+        staff = await asyncio.to_thread(acc.accounts_of(request).token_staff, given) if given else None
+        if staff is None:
+            return error_response(DomainError("unauthenticated"), 401)
+        if roles and staff.role not in roles:
+            return account_error(AccountError("forbidden_role", 403, role=staff.role))
+        return staff
+
+    def community_param(request: Request, staff: Staff) -> None:
+        """A ``?community=`` other than the caller's own is refused (not_found, as for none)."""
         given = request.query_params.get("community")
-        if given is None:
-            return None
-        if len(given) > 32 or await asyncio.to_thread(acc.accounts_of(request).community, given) is None:
+        if given is not None and given != staff.community_id:
             raise AccountError("not_found", 404)
-        return given
 
     async def create(request: Request):
-        if not admin(request):
-            return error_response(DomainError("unauthenticated"), 401)
+        staff = await caller(request, *RUN)
+        if not isinstance(staff, Staff):
+            return staff
         try:
-            community = await community_param(request)
+            community_param(request, staff)
         except AccountError as exc:
             return account_error(exc)
         body = await request.body()
@@ -107,13 +127,13 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             return error_response(DomainError("text_too_long", field="body", max=MAX_BODY), 413)
         meeting_id = secrets.token_hex(5)
         accounts = acc.accounts_of(request)
-        if community is not None:  # first, so that no meeting of the community is ever without it
-            await asyncio.to_thread(accounts.assign_meeting, meeting_id, community)
+        # The community first, so that no meeting is ever without it (a crash in between leaves a
+        # row that points at no meeting).
+        await asyncio.to_thread(accounts.assign_meeting, meeting_id, staff.community_id)
         try:
             meeting_id, _ = await service.create_meeting(read_json(body), meeting_id=meeting_id)
         except BaseException as exc:
-            if community is not None:
-                await asyncio.to_thread(accounts.unassign_meeting, meeting_id)
+            await asyncio.to_thread(accounts.unassign_meeting, meeting_id)
             if isinstance(exc, DomainError):
                 return error_response(exc)
             if not isinstance(exc, Exception) or not storage_full(exc):
@@ -125,8 +145,9 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
     async def roster(request: Request):
         """A roster file (.xlsx or CSV, as the body; ?filename= helps tell them apart) read into
         the people of a new meeting's ``roster``, with one refusal per bad row."""
-        if not admin(request):
-            return error_response(DomainError("unauthenticated"), 401)
+        staff = await caller(request, *RUN)
+        if not isinstance(staff, Staff):
+            return staff
         body = await request.body()
         try:
             rows = read_roster_file(request.query_params.get("filename", ""), body)
@@ -137,50 +158,56 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
                             status_code=400 if problems else 200)
 
     async def listing(request: Request):
-        if not admin(request):
-            return error_response(DomainError("unauthenticated"), 401)
+        """The meetings of the caller's community (any role)."""
+        staff = await caller(request)
+        if not isinstance(staff, Staff):
+            return staff
         try:
-            community = await community_param(request)
+            community_param(request, staff)
         except AccountError as exc:
             return account_error(exc)
         rows = await asyncio.to_thread(service.store.meetings)
-        if community is not None:
-            mine = await asyncio.to_thread(acc.accounts_of(request).meeting_ids, community)
-            rows = [r for r in rows if r.id in mine]
+        mine = await asyncio.to_thread(acc.accounts_of(request).meeting_ids, staff.community_id)
+        rows = [r for r in rows if r.id in mine]
         return JSONResponse({"ok": True, "meetings": [{"id": r.id, "title": r.title, "created_at": r.created_at,
                                                        "ended": r.ended} for r in rows]})
 
     async def meeting_links(request: Request):
-        if not admin(request):
-            return error_response(DomainError("unauthenticated"), 401)
+        """A meeting's links, as /admin shows them: every staff and person link for admin and
+        staff, the supervisors' own links for a supervisor. Another community's meeting is
+        ``meeting_not_found``, the same answer as none."""
+        staff = await caller(request)
+        if not isinstance(staff, Staff):
+            return staff
+        meeting_id = request.path_params["meeting_id"]
+        owner = await asyncio.to_thread(acc.accounts_of(request).meeting_community, meeting_id)
         try:
-            await service.get(request.path_params["meeting_id"])
+            if owner != staff.community_id:
+                raise DomainError("meeting_not_found")
+            await service.get(meeting_id)
         except DomainError as exc:
             return error_response(exc, 404)
-        return JSONResponse({"ok": True, "links": links(service, base_url, request.path_params["meeting_id"])})
-
-    async def meeting_community(request: Request):
-        """The operator gives a meeting to a community (a meeting made before accounts existed,
-        or through the API without ``?community=``): ``{"community": "<id>"}``."""
-        if not admin(request):
-            return error_response(DomainError("unauthenticated"), 401)
-        try:
-            data = read_json(await request.body())
-            await service.get(request.path_params["meeting_id"])
-        except DomainError as exc:
-            return error_response(exc, 404 if exc.code == "meeting_not_found" else 400)
-        given = data.get("community") if isinstance(data, dict) else None
-        accounts = acc.accounts_of(request)
-        if not isinstance(given, str) or len(given) > 32 or await asyncio.to_thread(accounts.community, given) is None:
-            return account_error(AccountError("not_found", 404))
-        await asyncio.to_thread(accounts.assign_meeting, request.path_params["meeting_id"], given)
-        return JSONResponse({"ok": True})
+        shown = links(service, base_url, meeting_id)
+        if staff.role not in RUN:
+            shown = [link for link in shown if link["role"] == "supervisor"]
+        return JSONResponse({"ok": True, "links": shown})
 
     async def communities(request: Request):
-        """The operator creates a community and its first admin:
-        ``{"name": ..., "admin": {"login": ..., "name": ..., "password": ...}}``."""
+        """The bootstrap, with the admin key: a community and its first admin,
+        ``{"name": ..., "admin": {"login": ..., "name": ..., "password": ...}}``; the answer
+        carries the admin's first API token (shown once). Wrong keys are throttled per address
+        like the set-up form."""
+        accounts = acc.accounts_of(request)
+        throttle_key = f"setup:{request.client.host if request.client else 'unknown'}"
+        try:
+            await asyncio.to_thread(accounts.throttle, throttle_key, acc.FREE_ACCOUNT)
+        except AccountError as exc:
+            response = account_error(exc)
+            response.headers["retry-after"] = str(exc.params["retry_after"])
+            return response
         if not admin(request):
             return error_response(DomainError("unauthenticated"), 401)
+        await asyncio.to_thread(accounts.forgive, throttle_key)
         body = await request.body()
         if len(body) > 64 * 1024:
             return error_response(DomainError("text_too_long", field="body", max=64 * 1024), 413)
@@ -191,7 +218,6 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         first = data.get("admin") if isinstance(data, dict) else None
         if not isinstance(data, dict) or not isinstance(first, dict):
             return error_response(DomainError("bad_payload", reason="expected {name, admin: {login, name, password}}"))
-        accounts = acc.accounts_of(request)
         try:
             acc.check_password(first.get("password"))
             community = await asyncio.to_thread(accounts.create_community, data.get("name"))
@@ -201,10 +227,12 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             except AccountError:
                 await asyncio.to_thread(accounts.delete_community, community.id)
                 raise
+            _, token = await asyncio.to_thread(accounts.create_token, community.id, staff.id,
+                                            "创建社区 / set-up")
         except AccountError as exc:
             return account_error(exc)
         return JSONResponse({"ok": True, "community": {"id": community.id, "name": community.name},
-                             "admin": {"id": staff.id, "login": staff.login}}, status_code=201)
+                             "admin": {"id": staff.id, "login": staff.login}, "token": token}, status_code=201)
 
     return [
         Route("/healthz", health),
@@ -213,5 +241,4 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         Route("/api/meetings", listing, methods=["GET"]),
         Route("/api/roster", roster, methods=["POST"]),
         Route("/api/meetings/{meeting_id}/links", meeting_links),
-        Route("/api/meetings/{meeting_id}/community", meeting_community, methods=["PUT"]),
     ]

@@ -40,11 +40,16 @@ PASSWORD = "csrf-test-password"
 LOGIN = {"login": "csrf-admin", "password": PASSWORD}
 
 
+TOKENS: dict[str, str] = {}  # server url -> the CSRF community admin's API token
+
+
 def ensure_account(url: str) -> None:
     """A community and its admin, made by the operator with the admin key (once per server)."""
     r = httpx.post(f"{url}/api/communities", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
                    json={"name": "CSRF 社区", "admin": {**LOGIN, "name": "管理员"}})
     assert r.status_code == 201 or r.json()["error"]["code"] == "login_taken", r.text
+    if r.status_code == 201:
+        TOKENS[url] = r.json()["token"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -69,7 +74,8 @@ def signed_in(url: str) -> tuple[httpx.Client, str]:
 
 
 def meetings(url: str) -> int:
-    r = httpx.get(f"{url}/api/meetings", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    """How many meetings the CSRF community has (the API, with its admin's token)."""
+    r = httpx.get(f"{url}/api/meetings", headers={"Authorization": f"Bearer {TOKENS[url]}"})
     return len(r.json()["meetings"])
 
 

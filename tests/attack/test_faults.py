@@ -21,7 +21,7 @@ from meeting.rules import MESSAGES, Actor, DomainError, Role
 from meeting.service import Service
 from meeting.store import Store
 from tests.attack.raw import raw_connect
-from tests.server.harness import ADMIN_KEY, ROOT, meeting_config
+from tests.server.harness import ROOT, meeting_config
 
 
 async def test_a_full_disk_is_named_and_commands_wait_until_it_can_save(tmp_path, monkeypatch):
@@ -74,7 +74,7 @@ def test_a_server_that_cannot_open_its_database_says_so_and_exits_non_zero(tmp_p
 
 
 def test_deep_json_and_huge_numbers_get_coded_4xx(shared_server):
-    auth = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+    auth = {**shared_server.auth(), "Content-Type": "application/json"}
     for body in ("[" * 10_000 + "]" * 10_000, '{"title":' * 5000 + '"x"' + "}" * 5000,
                  '{"title": "x", "params": {"speech_limit_ms": 1e400}}',
                  '{"title": "x", "params": {"speech_limit_ms": ' + "9" * 5000 + "}}",

@@ -281,15 +281,16 @@ def http_app(tmp_path_factory):
         r = await client.post("/api/communities", json={"name": "fuzz", "admin": staff},
                               headers={"Authorization": f"Bearer {ADMIN_KEY}"})
         assert r.status_code == 201, r.text
+        api = r.json()["token"]  # the first admin's API token: the JSON API's credential
         page = await client.get("/admin")
         token = re.findall(r'name="csrf" value="([^"]+)"', page.text)[0]
         r = await client.post("/admin/login", data={"login": "fuzz", "password": "fuzz-password", "csrf": token})
         assert r.status_code == 303, r.text[:300]
         page = await client.get("/admin")
-        return re.findall(r'name="csrf" value="([^"]+)"', page.text)[0]
+        return re.findall(r'name="csrf" value="([^"]+)"', page.text)[0], api
 
-    csrf = loop.run_until_complete(login())
-    yield loop, client, csrf
+    csrf, api = loop.run_until_complete(login())
+    yield loop, client, csrf, api
     loop.run_until_complete(client.aclose())
     loop.close()
 
@@ -299,8 +300,8 @@ def http_app(tmp_path_factory):
 @given(config=st.one_of(config_value, json_value), form=form_value, upload=file_value,
        use_csrf=st.booleans(), filename=st.sampled_from(["r.csv", "r.xlsx", "", "名单.txt"]))
 def test_fuzz_the_http_forms_and_apis(http_app, config, form, upload, use_csrf, filename):
-    loop, client, csrf = http_app
-    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    loop, client, csrf, api = http_app
+    auth = {"Authorization": f"Bearer {api}"}
 
     async def send():
         body = json.dumps(config, allow_nan=True).encode("utf-8", "surrogatepass")

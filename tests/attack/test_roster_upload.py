@@ -9,9 +9,6 @@ import httpx
 import openpyxl
 
 from meeting.rules.config import roster_rows
-from tests.server.harness import ADMIN_KEY
-
-AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def workbook(rows: list[list[object]]) -> bytes:
@@ -34,14 +31,16 @@ GOOD = [["姓名", "身份", "有手机", "手机号", "线上"],
 
 
 def test_an_excel_roster_becomes_a_meeting(shared_server):
-    r = httpx.post(f"{shared_server.url}/api/roster?filename=名单.xlsx", content=workbook(GOOD), headers=AUTH)
+    r = httpx.post(f"{shared_server.url}/api/roster?filename=名单.xlsx", content=workbook(GOOD),
+                   headers=shared_server.auth())
     assert r.status_code == 200, r.text
     people = r.json()["roster"]
     assert [(p["name"], p["category"], p["has_phone"], p["remote"], p["phone"]) for p in people] == [
         ("张建国", "proposer", True, False, "13800000001"), ("刘秀英", "stakeholder", True, False, "138-0000-0002"),
         ("赵桂兰", "stakeholder", False, False, None), ("孙立军", "stakeholder", True, True, None),
         ("郑工程师", "expert", True, False, None), ("林监督", "supervisor", True, False, None)]
-    made = httpx.post(f"{shared_server.url}/api/meetings", json={"title": "上传名单", "roster": people}, headers=AUTH)
+    made = httpx.post(f"{shared_server.url}/api/meetings", json={"title": "上传名单", "roster": people},
+                      headers=shared_server.auth())
     assert made.status_code == 201, made.text
     assert sum(1 for link in made.json()["links"] if link["person"]) == 6
 
@@ -49,7 +48,7 @@ def test_an_excel_roster_becomes_a_meeting(shared_server):
 def test_a_bad_csv_gets_a_report_row_by_row(shared_server):
     csv = ("name,category,has_phone,phone,remote\n张三,proposer,yes,,\n李四,路人甲,,,\n,利益相关方,,,\n"
            "王五,专家,也许,,\n赵六,stakeholder,,电话号码,\n").encode("gb18030")
-    r = httpx.post(f"{shared_server.url}/api/roster?filename=r.csv", content=csv, headers=AUTH)
+    r = httpx.post(f"{shared_server.url}/api/roster?filename=r.csv", content=csv, headers=shared_server.auth())
     assert r.status_code == 400
     problems = r.json()["problems"]
     assert [(p["code"], p["details"]["row"]) for p in problems] == [
@@ -60,7 +59,7 @@ def test_a_bad_csv_gets_a_report_row_by_row(shared_server):
 
 def test_files_that_are_not_rosters_are_refused_with_a_reason(shared_server):
     for body in (b"PK\x03\x04not a zip", b"\xff\xfe\x00\x00garbage\x00", b"", b"name\n"):
-        r = httpx.post(f"{shared_server.url}/api/roster?filename=x.xlsx", content=body, headers=AUTH)
+        r = httpx.post(f"{shared_server.url}/api/roster?filename=x.xlsx", content=body, headers=shared_server.auth())
         assert r.status_code == 400 and r.json()["problems"][0]["code"] == "roster_bad_file", (body, r.text)
 
 

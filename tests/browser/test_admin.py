@@ -106,6 +106,23 @@ def test_a_community_admin_adds_a_supervisor_who_only_reads(browser, server):
         by("staff-new-create").click()
         expect(by("staff-lin")).to_contain_text("监督员")
         shot(page, "admin-staff-accounts")
+        # an API token that acts as the supervisor: shown once, reads the community's meetings, revoked
+        by("token-staff").select_option(label="林监督 (lin, 监督员)")
+        by("token-label").fill("监督报表")
+        by("token-create").click()
+        token = by("token-new").input_value()
+        assert token.startswith("yst_")
+        expect(by("token-list")).to_contain_text("监督报表")
+        shot(page, "admin-api-tokens")
+        api = {"Authorization": f"Bearer {token}"}
+        listed = httpx.get(f"{server.url}/api/meetings", headers=api)
+        assert listed.status_code == 200 and "监督员能看的会" in [m["title"] for m in listed.json()["meetings"]]
+        page.goto(f"{server.url}/admin/staff")
+        expect(by("token-new")).to_have_count(0)  # not shown again
+        expect(by("token-list")).to_contain_text("set-up")  # the first admin's, from the set-up
+        page.locator("tr", has_text="监督报表").get_by_role("button", name="撤销").click()
+        expect(by("token-list")).not_to_contain_text("监督报表")
+        assert httpx.get(f"{server.url}/api/meetings", headers=api).status_code == 401
         by("admin-logout").click()
         log_in(page, by, "lin", "lin-password-1")
         expect(by("admin-meetings")).to_contain_text("监督员能看的会")

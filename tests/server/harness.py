@@ -1,8 +1,13 @@
 """A real server for tests: ``python server.py`` in a subprocess on 127.0.0.1, on its own data
-folder, which a test can kill (SIGKILL) and start again on the same database."""
+folder, which a test can kill (SIGKILL) and start again on the same database.
+
+The JSON API takes a staff API token (the admin key only bootstraps a community): a server
+creates a community of its own on first use with the admin key and keeps its first admin's token
+(``ServerProcess.auth()``), so its meetings belong to that community."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -14,6 +19,35 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "test-admin-key"
+STAFF_PASSWORD = "test-staff-password"
+
+
+def community_body(name: str = "测试社区") -> dict:
+    """The body of ``POST /api/communities``: a community and its first admin (a user name of its own,
+    so that servers sharing one database do not collide)."""
+    return {"name": name, "admin": {"login": f"t{secrets.token_hex(5)}", "name": "测试管理员",
+                                    "password": STAFF_PASSWORD}}
+
+
+def bootstrap(url: str, name: str = "测试社区") -> dict:
+    """The operator (admin key) creates a community and its first admin; returns the answer
+    (``community``, ``admin``, and ``token``, the admin's API token)."""
+    r = httpx.post(f"{url}/api/communities", json=community_body(name),
+                   headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def bootstrap_async(http: httpx.AsyncClient, url: str = "", name: str = "测试社区") -> str:
+    """``bootstrap`` for a server in the test's own event loop; returns the admin's API token."""
+    r = await http.post(f"{url}/api/communities", json=community_body(name),
+                        headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def free_port() -> int:
@@ -30,6 +64,7 @@ class ServerProcess:
         self.env = {**os.environ, "YISHI_DATA": str(data_dir), "YISHI_ADMIN_KEY": ADMIN_KEY,
                     "YISHI_SECRET": "test-secret", "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc: subprocess.Popen | None = None
+        self.token: str | None = None  # the API token of this server's community (made on first use)
         self.log_path = data_dir / "server.log"
 
     def start(self) -> ServerProcess:
@@ -70,10 +105,19 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
+    def api_token(self) -> str:
+        """A staff API token (a community admin's) of a community this server made once."""
+        if self.token is None:
+            self.token = bootstrap(self.url)["token"]
+        return self.token
+
+    def auth(self) -> dict:
+        """The Authorization header of the JSON API."""
+        return bearer(self.api_token())
+
     def create_meeting(self, config: dict) -> tuple[str, dict]:
         """Create a meeting; returns its id and tokens keyed 'moderator', 'recorder', 'projector' or person id."""
-        r = httpx.post(f"{self.url}/api/meetings", json=config,
-                       headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10)
+        r = httpx.post(f"{self.url}/api/meetings", json=config, headers=self.auth(), timeout=10)
         assert r.status_code == 201, r.text
         body = r.json()
         return body["id"], {(link["person"] or link["role"]): link["token"] for link in body["links"]}

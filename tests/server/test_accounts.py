@@ -15,7 +15,7 @@ from sqlmodel import create_engine
 
 from meeting.accounts import CAP_S, FREE_ACCOUNT, FREE_ADDRESS, SESSION_S, AccountError, Accounts, delay_s
 from tests.server.conftest import databases  # noqa: F401  (PostgreSQL databases of this module)
-from tests.server.harness import ADMIN_KEY, ServerProcess
+from tests.server.harness import ADMIN_KEY, ServerProcess, bearer
 
 PASSWORD = "correct horse battery"
 
@@ -234,12 +234,13 @@ def error_of(html: str) -> str:
     return found[0] if found else ""
 
 
-def bootstrap(url: str, community: str, login: str, password: str = PASSWORD) -> str:
-    """The operator (admin key) creates a community and its first admin; returns the community id."""
+def bootstrap(url: str, community: str, login: str, password: str = PASSWORD) -> tuple[str, str]:
+    """The operator (admin key) creates a community and its first admin; returns the community id
+    and the admin's first API token."""
     r = httpx.post(f"{url}/api/communities", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
                    json={"name": community, "admin": {"login": login, "name": login, "password": password}})
     assert r.status_code == 201, r.text
-    return r.json()["community"]["id"]
+    return r.json()["community"]["id"], r.json()["token"]
 
 
 OPEN: list[httpx.Client] = []
@@ -272,8 +273,8 @@ def new_meeting(c: httpx.Client, token: str, title: str) -> httpx.Response:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     srv = ServerProcess(tmp_path_factory.mktemp("accounts") / "data").start()
-    srv.a = bootstrap(srv.url, "幸福社区", "wang")
-    srv.b = bootstrap(srv.url, "和平社区", "zhao")
+    srv.a, srv.a_token = bootstrap(srv.url, "幸福社区", "wang")
+    srv.b, srv.b_token = bootstrap(srv.url, "和平社区", "zhao")
     yield srv
     srv.stop()
 
@@ -366,30 +367,26 @@ def test_a_community_sees_only_its_own_meetings(site):
     page = b.get(f"/admin/meetings/{meeting_id}")
     assert page.status_code == 404 and error_of(page.text) == "不存在，或不属于您的社区"
     assert b.get("/admin/meetings/nonexistent").status_code == 404  # the same answer as another community's
-    # The operator's API filters by community too.
-    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
-    ids_b = [m["id"] for m in httpx.get(f"{site.url}/api/meetings?community={site.b}", headers=auth).json()["meetings"]]
-    ids_a = [m["id"] for m in httpx.get(f"{site.url}/api/meetings?community={site.a}", headers=auth).json()["meetings"]]
+    # The API, with each community's staff token, is scoped the same way.
+    auth_a, auth_b = bearer(site.a_token), bearer(site.b_token)
+    ids_b = [m["id"] for m in httpx.get(f"{site.url}/api/meetings", headers=auth_b).json()["meetings"]]
+    ids_a = [m["id"] for m in httpx.get(f"{site.url}/api/meetings", headers=auth_a).json()["meetings"]]
     assert meeting_id in ids_a and meeting_id not in ids_b
-    r = httpx.get(f"{site.url}/api/meetings?community=nope", headers=auth)
+    for query in (f"?community={site.a}", "?community=nope"):  # another community's, or none: the same answer
+        r = httpx.get(f"{site.url}/api/meetings{query}", headers=auth_b)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found" and "meetings" not in r.json()
+    r = httpx.get(f"{site.url}/api/meetings/{meeting_id}/links", headers=auth_b)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "meeting_not_found" and "links" not in r.json()
+    assert httpx.get(f"{site.url}/api/meetings/{meeting_id}/links", headers=auth_a).status_code == 200
+    # A meeting made with B's token is B's, and a ?community= of another is refused and creates nothing.
+    one = {"title": "API 建的会", "roster": [{"id": "p1", "name": "张三", "category": "proposer"}]}
+    r = httpx.post(f"{site.url}/api/meetings?community={site.a}", headers=auth_b, json=one)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    # A meeting the operator makes for community B is B's.
-    r = httpx.post(f"{site.url}/api/meetings?community={site.b}", headers=auth,
-                   json={"title": "API 建的会", "roster": [{"id": "p1", "name": "张三", "category": "proposer"}]})
+    r = httpx.post(f"{site.url}/api/meetings", headers=auth_b, json=one)
     assert r.status_code == 201, r.text
     assert "API 建的会" in b.get("/admin").text and "API 建的会" not in a.get("/admin").text
-    # A meeting made without a community (as before accounts existed) is nobody's until the operator gives it.
-    old_id, _ = site.create_meeting({"title": "账号之前的会", "roster": [{"id": "p1", "name": "张三",
-                                                                        "category": "proposer"}]})
-    assert "账号之前的会" not in a.get("/admin").text
-    put = f"{site.url}/api/meetings/{old_id}/community"
-    assert httpx.put(put, json={"community": site.a}).status_code == 401
-    r = httpx.put(put, headers=auth, json={"community": "nope"})
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = httpx.put(f"{site.url}/api/meetings/nope/community", headers=auth, json={"community": site.a})
-    assert r.status_code == 404 and r.json()["error"]["code"] == "meeting_not_found"
-    assert httpx.put(put, headers=auth, json={"community": site.a}).status_code == 200
-    assert "账号之前的会" in a.get("/admin").text and a.get(f"/admin/meetings/{old_id}").status_code == 200
+    assert [m["title"] for m in httpx.get(f"{site.url}/api/meetings", headers=auth_b).json()["meetings"]].count(
+        "API 建的会") == 1
 
 
 def test_forged_or_foreign_csrf_and_origin_are_refused(site):
@@ -465,6 +462,10 @@ def test_setup_with_the_admin_key_creates_a_community_and_its_first_admin(site):
 def test_the_operator_api_needs_the_key_and_refuses_bad_bodies(site):
     url = f"{site.url}/api/communities"
     assert httpx.post(url, json={}).status_code == 401
+    # a staff token does not set up communities: only the admin key does
+    r = httpx.post(url, headers=bearer(site.a_token),
+                   json={"name": "x", "admin": {"login": "y2", "name": "y", "password": "1" * 12}})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
     r = httpx.post(url, headers=auth, content=b"{not json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_payload"
@@ -522,3 +523,225 @@ async def test_the_request_helpers_refuse_with_codes(accounts):
         web.cookies.set(acc.COOKIE, lin)
         r = await web.post("/x/act", data={"csrf": (await web.get("/x/show")).text.split()[1], "community": c.id})
         assert r.status_code == 403 and "[forbidden_role]" in r.text and "监督员" in r.text
+
+
+# ---- API tokens, the idle timeout, sessions read off the event loop (issue 12 follow-up) ----
+def test_api_tokens_act_as_their_staff_and_only_a_hash_is_kept(accounts, db):
+    c, wang = admin_of(accounts)
+    li = accounts.create_staff(c.id, "li", "李", "supervisor", "li-password-1")
+    other, zhao = admin_of(accounts, "zhao", "和平社区")
+    made, token = accounts.create_token(c.id, li.id, "报表脚本")
+    assert token.startswith("yst_") and len(token) > 40 and made.hint == token[:8] and made.label == "报表脚本"
+    assert accounts.token_staff(token) == li  # its member of staff: community and role
+    assert accounts.token_staff(token[:-1]) is None and accounts.token_staff("") is None
+    assert accounts.token_staff(None) is None and accounts.token_staff("x" * 5000) is None
+    assert [t.id for t in accounts.tokens_of(c.id)] == [made.id] and accounts.tokens_of(other.id) == []
+    with sqlite3.connect(db) as raw:
+        dump = "\n".join(raw.iterdump())
+    assert token not in dump and token[8:] not in dump  # the digest only
+    # another community's account or token: not found, and nothing changes
+    refused("not_found", accounts.create_token, other.id, li.id, "x")
+    refused("not_found", accounts.revoke_token, other.id, made.id)
+    refused("bad_account", accounts.create_token, c.id, li.id, "")
+    assert accounts.token_staff(token) == li
+    # deactivating the account deletes its tokens (reactivating does not bring them back)
+    accounts.set_active(c.id, li.id, False)
+    assert accounts.token_staff(token) is None and accounts.tokens_of(c.id) == []
+    accounts.set_active(c.id, li.id, True)
+    assert accounts.token_staff(token) is None
+    # revoking ends a token at once; a limit per account
+    mine = [accounts.create_token(c.id, wang.id, f"t{n}") for n in range(20)]
+    refused("too_many_tokens", accounts.create_token, c.id, wang.id, "one more")
+    accounts.revoke_token(c.id, mine[0][0].id)
+    assert accounts.token_staff(mine[0][1]) is None and accounts.token_staff(mine[1][1]) == wang
+    refused("not_found", accounts.revoke_token, c.id, mine[0][0].id)
+    assert accounts.create_token(c.id, wang.id, "now there is room")[1]
+    assert zhao.community_id == other.id
+
+
+def test_a_session_ends_after_two_idle_hours_but_activity_keeps_it_up_to_the_cap(accounts, clock):
+    from meeting.accounts import IDLE_S, TOUCH_S
+
+    admin_of(accounts)
+    _, idle = accounts.login("wang", PASSWORD, "a")
+    _, busy = accounts.login("wang", PASSWORD, "a")
+    start = clock.t
+    while clock.t - start < IDLE_S + 3600:  # a request every 30 minutes for three hours
+        clock.t += 1800
+        assert accounts.session(busy) is not None, clock.t - start
+    assert accounts.session(idle) is None  # nothing for more than two hours: ended ...
+    clock.t -= 3 * 3600
+    assert accounts.session(idle) is None  # ... and its row is gone (a clock turned back does not revive it)
+    clock.t += 3 * 3600
+    while clock.t - start + 1800 < SESSION_S:
+        clock.t += 1800
+        assert accounts.session(busy) is not None
+    assert clock.t - start > SESSION_S - IDLE_S + TOUCH_S
+    clock.t = start + SESSION_S
+    assert accounts.session(busy) is None  # 12 hours after login, however busy
+    _, fresh = accounts.login("wang", PASSWORD, "a")
+    clock.t += IDLE_S - 1
+    assert accounts.session(fresh) is not None
+    clock.t += IDLE_S - 1  # the previous request counted as activity
+    assert accounts.session(fresh) is not None
+    clock.t += IDLE_S
+    assert accounts.session(fresh) is None
+
+
+def test_an_older_database_gets_the_idle_column(tmp_path):
+    with sqlite3.connect(tmp_path / "old.db") as raw:  # staff_session as the first accounts release made it
+        raw.execute("CREATE TABLE staff_session (token_hash VARCHAR(64) PRIMARY KEY, staff_id VARCHAR(32), "
+                    "csrf VARCHAR(64), created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)")
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        accounts = Accounts(engine, b"s", hasher=PasswordHasher(1, 1024, 1))
+        c, _ = admin_of(accounts)
+        _, token = accounts.login("wang", PASSWORD, "a")
+        assert accounts.session(token) is not None
+        Accounts(engine, b"s", hasher=PasswordHasher(1, 1024, 1))  # a second start finds the column
+    finally:
+        engine.dispose()
+
+
+async def test_the_session_is_read_in_a_worker_thread_before_the_handler(accounts):
+    """LoadSession (server.py's middleware): a handler's synchronous current_staff/csrf_token read
+    the request's cache; the database is read off the event loop's thread."""
+    import threading
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from meeting import accounts as acc
+
+    admin_of(accounts)
+    _, token = accounts.login("wang", PASSWORD, "t")
+    threads: list[str] = []
+    real = accounts.session
+
+    def spy(value):
+        threads.append(threading.current_thread().name)
+        return real(value)
+
+    accounts.session = spy  # type: ignore[method-assign]
+
+    async def show(request):
+        staff = acc.current_staff(request)
+        return PlainTextResponse(f"{staff.login if staff else '-'} {len(acc.csrf_token(request))}")
+
+    app = Starlette(routes=[Route("/x", show)], middleware=[Middleware(acc.LoadSession)])
+    app.state.accounts = accounts
+    loop_thread = threading.current_thread().name
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as web:
+        assert (await web.get("/x")).text == "- 40"  # no cookie: no read at all
+        assert threads == []
+        web.cookies.set(acc.COOKIE, token)
+        assert (await web.get("/x")).text.split()[0] == "wang"
+        assert (await web.get("/static/x.css")).status_code == 404  # static files: no read
+    assert len(threads) == 1 and threads[0] != loop_thread, threads
+
+
+def make_token(admin: httpx.Client, csrf: str, staff_id: str, label: str) -> str:
+    r = admin.post("/admin/staff", data={"action": "token", "staff_id": staff_id, "label": label, "csrf": csrf})
+    assert r.status_code == 201, error_of(r.text)
+    found = re.search(r'value="(yst_[^"]+)" data-testid="token-new"', r.text)
+    assert found, r.text[:500]
+    token = found.group(1)
+    page = admin.get("/admin/staff").text
+    assert token not in page and token[:8] in page and label in page  # shown once: the list has its start only
+    return token
+
+
+def staff_id_of(page: str, login: str) -> str:
+    row = re.search(rf'data-testid="staff-{re.escape(login)}".*?name="staff_id" value="([^"]+)"', page, re.S)
+    assert row, login
+    return row.group(1)
+
+
+def test_staff_api_tokens_over_http_made_used_scoped_and_revoked_on_admin_staff(site):
+    admin, csrf = log_in(site.url, "wang")
+    r = admin.post("/admin/staff", data={"action": "add", "login": "lin-api", "name": "林监督", "role": "supervisor",
+                                         "password": "0123456789ab", "csrf": csrf})
+    assert r.status_code == 303
+    page = admin.get("/admin/staff").text
+    sup_token = make_token(admin, csrf, staff_id_of(page, "lin-api"), "监督员的脚本")
+    run_token = make_token(admin, csrf, staff_id_of(page, "wang"), "建会脚本")
+    one = {"title": "令牌建的会", "roster": [{"id": "p1", "name": "张三", "category": "proposer"},
+                                            {"id": "s1", "name": "林", "category": "supervisor"}]}
+    made = httpx.post(f"{site.url}/api/meetings", json=one, headers=bearer(run_token))
+    assert made.status_code == 201, made.text
+    mid = made.json()["id"]
+    assert "令牌建的会" in admin.get("/admin").text  # the token's community
+    # a supervisor's token reads: the list, and only the supervisors' links; it creates nothing
+    listed = httpx.get(f"{site.url}/api/meetings", headers=bearer(sup_token))
+    assert listed.status_code == 200 and mid in [m["id"] for m in listed.json()["meetings"]]
+    links = httpx.get(f"{site.url}/api/meetings/{mid}/links", headers=bearer(sup_token)).json()["links"]
+    assert {link["role"] for link in links} == {"supervisor"}
+    for r in (httpx.post(f"{site.url}/api/meetings", json=one, headers=bearer(sup_token)),
+              httpx.post(f"{site.url}/api/roster", content=b"name\n", headers=bearer(sup_token))):
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_role"
+        assert r.json()["error"]["message_zh"] == "您的身份（监督员）不能执行此操作"
+    assert [m["title"] for m in listed.json()["meetings"]].count("令牌建的会") == 1
+    # a forged form cannot make a token; a staff member (not admin) cannot either
+    r = admin.post("/admin/staff", data={"action": "token", "staff_id": staff_id_of(page, "wang"), "label": "x",
+                                         "csrf": "forged"})
+    assert r.status_code == 403 and 'data-testid="token-new"' not in r.text
+    r = admin.post("/admin/staff", data={"action": "token", "staff_id": "s-nobody", "label": "x", "csrf": csrf})
+    assert r.status_code == 404 and error_of(r.text) == "不存在，或不属于您的社区"
+    b_admin, b_csrf = log_in(site.url, "zhao")
+    r = b_admin.post("/admin/staff", data={"action": "token", "staff_id": staff_id_of(page, "wang"), "label": "x",
+                                           "csrf": b_csrf})
+    assert r.status_code == 404 and 'data-testid="token-new"' not in r.text  # not another community's account
+    # revoking: the token stops at once
+    token_id = re.search(r'data-testid="token-(k[0-9a-f]+)"><td>监督员的脚本', admin.get("/admin/staff").text)
+    assert token_id
+    r = admin.post("/admin/staff", data={"action": "revoke", "token_id": token_id.group(1), "csrf": csrf})
+    assert r.status_code == 303
+    r = httpx.get(f"{site.url}/api/meetings", headers=bearer(sup_token))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    assert httpx.get(f"{site.url}/api/meetings", headers=bearer(run_token)).status_code == 200
+
+
+def test_the_operator_resets_a_forgotten_admin_password_from_the_command_line(site):
+    import subprocess
+    import sys
+
+    from tests.server.harness import ROOT
+
+    signed_in, _ = log_in(site.url, "zhao")  # the community's only admin, signed in somewhere
+    env = {**site.env, "PYTHONUNBUFFERED": "1"}
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "meeting", "accounts", *args], cwd=ROOT, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    listed = cli("list")
+    assert listed.returncode == 0 and site.b in listed.stdout and "zhao" in listed.stdout, listed.stderr
+    done = cli("reset-password", "--community", "和平社区", "--user", "ZHAO", stdin="a-new-password-1\n")
+    assert done.returncode == 0, done.stderr
+    assert "zhao" in done.stdout and "sessions have ended" in done.stdout
+    assert 'data-testid="admin-password"' in signed_in.get("/admin").text  # the old session ended
+    with pytest.raises(AssertionError):
+        log_in(site.url, "zhao")
+    log_in(site.url, "zhao", "a-new-password-1")
+    # refusals: coded, in both languages; nothing changes
+    r = cli("reset-password", "--community", site.a, "--user", "zhao", stdin="another-password-2\n")
+    assert r.returncode == 1 and "[not_found]" in r.stderr and "不属于您的社区" in r.stderr
+    r = cli("reset-password", "--community", site.b, "--user", "zhao", stdin="short\n")
+    assert r.returncode == 1 and "[weak_password]" in r.stderr and "密码至少需要 10 个字符" in r.stderr
+    assert cli("reset-password", "--community", "没有这个社区", "--user", "zhao", stdin="x" * 12 + "\n").returncode == 2
+    generated = cli("reset-password", "--community", site.b, "--user", "zhao", "--generate")
+    password = re.search(r"new password: (\S+)", generated.stdout)
+    assert generated.returncode == 0 and password, generated.stderr
+    b_admin, _ = log_in(site.url, "zhao", password.group(1))
+    # assign-meeting: the operator gives a meeting to a community
+    made = httpx.post(f"{site.url}/api/meetings", headers=bearer(site.a_token),
+                      json={"title": "交给和平社区的会",
+                            "roster": [{"id": "p1", "name": "张三", "category": "proposer"}]})
+    mid = made.json()["id"]
+    assert "交给和平社区的会" not in b_admin.get("/admin").text
+    assert cli("assign-meeting", "nosuchmeet", "--community", site.b).returncode == 2
+    moved = cli("assign-meeting", mid, "--community", "和平社区")
+    assert moved.returncode == 0, moved.stderr
+    assert "交给和平社区的会" in b_admin.get("/admin").text and b_admin.get(f"/admin/meetings/{mid}").status_code == 200

@@ -25,7 +25,7 @@ from meeting.settings import Settings
 from meeting.store import Store
 from server import create_app
 from tests.record.scenario import ActorRoom, run_meeting
-from tests.server.harness import ADMIN_KEY, free_port, meeting_config
+from tests.server.harness import ADMIN_KEY, bearer, bootstrap_async, free_port, meeting_config
 
 
 class FailingStore(Store):
@@ -67,7 +67,7 @@ async def app_server(tmp_path):
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as http:
         r = await http.post(f"{url}/api/meetings", json=meeting_config(),
-                            headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+                            headers=bearer(await bootstrap_async(http, url)))
     assert r.status_code == 201, r.text
     tokens = {(link["person"] or link["role"]): link["token"] for link in r.json()["links"]}
     yield url, store, tokens

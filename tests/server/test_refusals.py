@@ -408,22 +408,44 @@ async def test_a_burst_of_commands_is_partly_rate_limited_and_nothing_breaks(roo
 
 
 # ---- the admin HTTP API -----------------------------------------------------------------------
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN_KEY},
-                                     {"Authorization": f"Basic {ADMIN_KEY}"},
-                                     {"Authorization": f"Bearer {ADMIN_KEY}x"}],
-                         ids=["none", "wrong", "no-scheme", "basic", "longer"])
-def test_the_admin_api_without_the_right_key_is_401(srv, headers):
-    before = httpx.get(f"{srv.url}/api/meetings", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()["meetings"]
+@pytest.mark.parametrize("headers", [lambda t: {}, lambda t: {"Authorization": "Bearer wrong"},
+                                     lambda t: {"Authorization": t}, lambda t: {"Authorization": f"Basic {t}"},
+                                     lambda t: {"Authorization": f"Bearer {t}x"},
+                                     lambda t: {"Authorization": f"Bearer {t[:-1]}"},
+                                     lambda t: {"Authorization": f"Bearer {ADMIN_KEY}x"}],
+                         ids=["none", "wrong", "no-scheme", "basic", "longer", "shorter", "admin-key-longer"])
+def test_the_admin_api_without_a_staff_token_is_401(srv, headers):
+    srv.create_meeting(meeting_config())
+    before = httpx.get(f"{srv.url}/api/meetings", headers=srv.auth()).json()["meetings"]
+    assert before
+    headers = headers(srv.api_token())
     created = httpx.post(f"{srv.url}/api/meetings", json=meeting_config(), headers=headers)
     listed = httpx.get(f"{srv.url}/api/meetings", headers=headers)
-    some_id = before[0]["id"] if before else "nope"
-    links = httpx.get(f"{srv.url}/api/meetings/{some_id}/links", headers=headers)
-    for r in (created, listed, links):
+    links = httpx.get(f"{srv.url}/api/meetings/{before[0]['id']}/links", headers=headers)
+    roster = httpx.post(f"{srv.url}/api/roster", content=b"name\n", headers=headers)
+    for r in (created, listed, links, roster):
         assert r.status_code == 401, r.text
         assert r.json()["error"]["code"] == "unauthenticated"
-        assert "links" not in r.json() and "meetings" not in r.json()
-    after = httpx.get(f"{srv.url}/api/meetings", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()["meetings"]
+        assert "links" not in r.json() and "meetings" not in r.json() and "roster" not in r.json()
+    after = httpx.get(f"{srv.url}/api/meetings", headers=srv.auth()).json()["meetings"]
     assert after == before, "nothing was created"
+
+
+def test_the_admin_key_only_bootstraps_and_is_refused_by_every_other_api_call(srv):
+    """Issue 12: the admin key stays only for bootstrapping the first admin."""
+    mid, _ = srv.create_meeting(meeting_config())
+    before = httpx.get(f"{srv.url}/api/meetings", headers=srv.auth()).json()["meetings"]
+    key = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for r in (httpx.post(f"{srv.url}/api/meetings", json=meeting_config(), headers=key),
+              httpx.get(f"{srv.url}/api/meetings", headers=key),
+              httpx.get(f"{srv.url}/api/meetings/{mid}/links", headers=key),
+              httpx.post(f"{srv.url}/api/roster", content=b"name\n", headers=key)):
+        assert r.status_code == 403, r.text
+        err = r.json()["error"]
+        assert err["code"] == "admin_key_bootstrap_only" and CJK.search(err["message_zh"]) and err["message_en"]
+        assert "links" not in r.json() and "meetings" not in r.json() and "roster" not in r.json()
+    assert httpx.get(f"{srv.url}/api/meetings", headers=srv.auth()).json()["meetings"] == before
+    assert_up(srv)
 
 
 BAD_BODIES = {
@@ -446,7 +468,7 @@ BAD_BODIES = {
 @pytest.mark.parametrize("case", list(BAD_BODIES))
 def test_the_admin_api_refuses_a_bad_body_with_400_and_a_code(srv, case):
     body, code = BAD_BODIES[case]
-    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    auth = srv.auth()
     before = httpx.get(f"{srv.url}/api/meetings", headers=auth).json()["meetings"]
     r = httpx.post(f"{srv.url}/api/meetings", content=body, headers={**auth, "Content-Type": "application/json"})
     assert r.status_code == 400, r.text
@@ -457,7 +479,7 @@ def test_the_admin_api_refuses_a_bad_body_with_400_and_a_code(srv, case):
 
 
 def test_the_admin_api_refuses_a_body_over_a_megabyte(srv):
-    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    auth = srv.auth()
     config = {**meeting_config(), "description": "x" * (1024 * 1024)}
     r = httpx.post(f"{srv.url}/api/meetings", json=config, headers=auth, timeout=10)
     assert r.status_code == 413 and r.json()["error"]["code"] == "text_too_long"
@@ -465,5 +487,5 @@ def test_the_admin_api_refuses_a_body_over_a_megabyte(srv):
 
 
 def test_links_of_an_unknown_meeting_are_404(srv):
-    r = httpx.get(f"{srv.url}/api/meetings/nosuchmeet/links", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    r = httpx.get(f"{srv.url}/api/meetings/nosuchmeet/links", headers=srv.auth())
     assert r.status_code == 404 and r.json()["error"]["code"] == "meeting_not_found"
