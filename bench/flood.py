@@ -7,8 +7,12 @@ One real server process on 127.0.0.1. The bystander (the recorder, in its own co
 ``add_note`` every 100 ms (within its rate limit) and times each ack: first with no flood, then
 while a second process opens ``rate`` WebSocket connections a second for ``seconds`` seconds with
 the meeting's real tokens (round robin over the roster, as the attack did) and closes each once it
-is answered (connected, or refused). Prints p50/p99 for both phases and how the flood's attempts
-were answered. Results in docs/performance.md. Traffic goes only to 127.0.0.1; every loop is bounded.
+is answered (connected, or refused). Prints p50/p99/max for both phases (with 50 samples a phase,
+p99 is the slowest but one), how the flood's attempts were answered, the server's CPU seconds
+during the flood and the load average before the run (the machine may be shared: run it under
+``flock /tmp/bench.lock`` and several times). ``--runs N`` repeats the whole measurement on a
+fresh server each time. Results in docs/performance.md. Traffic goes only to 127.0.0.1; every
+loop is bounded.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -29,6 +34,12 @@ sys.path.insert(0, str(ROOT))
 from meeting.client import LiveClient  # noqa: E402
 from tests.attack.raw import RawSocket  # noqa: E402
 from tests.server.harness import ServerProcess  # noqa: E402
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(ms: list[float], q: float) -> float:
@@ -81,7 +92,18 @@ async def flood(url: str, tokens: list[str], rate: int, seconds: float, out: Pat
     out.write_text(json.dumps({"attempts": n, "answers": dict(answers)}))
 
 
+def summary(ms: list[float]) -> dict:
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p99_ms": pct(ms, 0.99),
+            "max_ms": round(max(ms), 1)}
+
+
 async def main(args) -> None:
+    for _ in range(args.runs):
+        await one_run(args)
+
+
+async def one_run(args) -> None:
+    load = os.getloadavg()
     data = Path(tempfile.mkdtemp(prefix="yishi-flood-"))
     server = ServerProcess(data).start()
     try:
@@ -91,6 +113,8 @@ async def main(args) -> None:
         rec = await LiveClient(server.url, tokens["recorder"], name="bystander").connect()
         quiet = await bystander(rec, args.seconds)
         out = data / "flood.json"
+        assert server.proc is not None
+        cpu_before = cpu_seconds(server.proc.pid)
         proc = subprocess.Popen([sys.executable, __file__, "--flood-child", server.url, str(args.rate),
                                  str(args.seconds), str(out)], stdin=subprocess.PIPE)
         assert proc.stdin is not None
@@ -98,16 +122,18 @@ async def main(args) -> None:
         proc.stdin.close()
         await asyncio.sleep(0.3)  # the child is starting its loop
         loud = await bystander(rec, args.seconds)
+        server_cpu = cpu_seconds(server.proc.pid) - cpu_before
         proc.wait(60)
         flooded = json.loads(out.read_text())
         await rec.close()
         result = {
             "rate_per_s": args.rate, "seconds": args.seconds, "people": args.people,
-            "quiet": {"n": len(quiet), "p50_ms": round(statistics.median(quiet), 1), "p99_ms": pct(quiet, 0.99)},
-            "flood": {"n": len(loud), "p50_ms": round(statistics.median(loud), 1), "p99_ms": pct(loud, 0.99)},
+            "load_average_before": [round(x, 2) for x in load],
+            "quiet": summary(quiet), "flood": summary(loud),
+            "server_cpu_s_during_flood": round(server_cpu, 2),
             "flood_attempts": flooded,
         }
-        print(json.dumps(result, ensure_ascii=False, indent=1))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     finally:
         server.stop()
 
@@ -121,4 +147,5 @@ if __name__ == "__main__":
     p.add_argument("--rate", type=int, default=300)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--people", type=int, default=200)
+    p.add_argument("--runs", type=int, default=1, help="repeat on a fresh server this many times")
     asyncio.run(main(p.parse_args()))

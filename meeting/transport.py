@@ -12,17 +12,23 @@ client sends can drop its own rate limit. See docs/protocol.md and docs/security
 
 Connection attempts are limited per address and per token, and failed token guesses per
 address (``ConnectLimits``); an address locked out for guessing is still let in with a token of
-an open meeting, so a guesser on a shared network cannot lock a real person out.
+an open meeting, so a guesser on a shared network cannot lock a real person out. The per-address
+limit is applied by ``ConnectGate``, an ASGI middleware in front of python-socketio, before
+Engine.IO creates a session: a refused attempt costs no session and still gets the coded
+``too_many_connections`` refusal a client shows (see ``ConnectGate``).
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 
 import socketio
 from socketio import packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from .projections import audience
 from .publish import AUDIENCES, person_room, role_room, room
@@ -49,6 +55,9 @@ ADDRESS_BURST, ADDRESS_RATE, MAX_WAIT_S = 100.0, 30.0, 5.0
 TOKEN_BURST, TOKEN_RATE = 30.0, 1.0
 GUESSES, GUESS_WINDOW_S, LOCKOUT_S = 20, 60.0, 300.0
 MAX_TRACKED = 100_000
+GATED = "yishi.gated"  # set in the ASGI scope of a new Engine.IO session that ConnectGate let through
+CONNECTS = "yishi.connects"  # in an Engine.IO session's environ: Socket.IO CONNECTs received on it
+REFUSED_SID = "refused"  # the Engine.IO session id of a refusal answered by ConnectGate (no session)
 
 
 def error(code: str, **details) -> dict:
@@ -117,11 +126,23 @@ class ConnectLimits:
         return bucket
 
     def attempt(self, address: str, token: object) -> tuple[float, DomainError | None]:
-        """(seconds to wait before going on, None) for an attempt that may go on; else (0, refusal)."""
+        """(seconds to wait before going on, None) for an attempt that may go on; else (0, refusal).
+        Both limits: the token's, then the address's."""
+        refusal = self.token(token)
+        if refusal is not None:
+            return 0.0, refusal
+        return self.address(address)
+
+    def token(self, token: object) -> DomainError | None:
+        """The per-token limit: None, or the refusal with its ``retry_after``."""
         if isinstance(token, str) and 8 <= len(token) <= 64:
             bucket = self._bucket(self.tokens, token, TOKEN_BURST, TOKEN_RATE)
             if not bucket.take():
-                return 0.0, DomainError("too_many_connections", retry_after=bucket.wait())
+                return DomainError("too_many_connections", retry_after=bucket.wait())
+        return None
+
+    def address(self, address: str) -> tuple[float, DomainError | None]:
+        """The per-address limit: (seconds to wait in line, None), or (0, refusal) past the line."""
         bucket = self._bucket(self.addresses, address, ADDRESS_BURST, ADDRESS_RATE)
         wait = bucket.queue()
         if wait > MAX_WAIT_S:
@@ -160,6 +181,104 @@ def address_of(environ: dict) -> str:
     return str(environ.get("REMOTE_ADDR") or "?")
 
 
+class ConnectGate:
+    """ASGI middleware in front of python-socketio's app: the per-address connection limit,
+    applied to each request that would open a new Engine.IO session (a ``/socket.io/`` GET without
+    ``sid``) before python-engineio creates the session or does any handshake work.
+
+    - Within the burst the request goes straight on; past it, it waits its turn (up to
+      MAX_WAIT_S) and then goes on, as ``ConnectLimits.address`` says.
+    - Past the line it is answered here, at the cost of one small response: a minimal Engine.IO
+      handshake (the open packet, with the session id REFUSED_SID, and nothing kept) followed by
+      the Socket.IO CONNECT_ERROR the connect handler would have sent, the coded
+      ``too_many_connections`` with ``retry_after``. So a phone (socket.io-client,
+      static/js/live.js), the reference client and a raw client see exactly what a refusal by the
+      connect handler looks like: ``connect_error`` with ``data`` = {code, message_zh,
+      message_en, details}. Over WebSocket the frames are sent and the socket closed; over
+      long-polling they are the GET's payload, and the client's follow-up requests with
+      REFUSED_SID are answered here too (POST "ok", GET the close packet).
+
+    The scope of a request let through is marked (GATED), so the connect handler knows the
+    address was already charged for this session's first CONNECT."""
+
+    def __init__(self, app: socketio.ASGIApp, limits: ConnectLimits) -> None:
+        self.app = app
+        self.limits = limits
+        self.path = (getattr(app, "engineio_path", None) or "/socket.io/").rstrip("/") + "/"
+        server = getattr(app, "engineio_server", None)  # python-socketio's server; its Engine.IO server is .eio
+        eio = getattr(server, "eio", server)
+        self.handshake = json.dumps({
+            "sid": REFUSED_SID, "upgrades": [],
+            "pingInterval": int(getattr(eio, "ping_interval", 25) * 1000),
+            "pingTimeout": int(getattr(eio, "ping_timeout", 20) * 1000),
+            "maxPayload": int(getattr(eio, "max_http_buffer_size", MAX_MESSAGE_BYTES)),
+        }, separators=(",", ":"))
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket") or not (scope["path"].rstrip("/") + "/").startswith(self.path):
+            return await self.app(scope, receive, send)
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        sid = query.get("sid", [None])[0]
+        if sid == REFUSED_SID and scope["type"] == "http":
+            return await self._after_refusal(scope, receive, send)
+        if sid is not None or scope.get("method", "GET") != "GET":
+            return await self.app(scope, receive, send)  # an existing session's traffic
+        client = scope.get("client")
+        wait, refusal = self.limits.address(str(client[0]) if client else "?")
+        if refusal is not None:
+            return await self._refuse(scope, receive, send, refusal, query)
+        if wait:
+            await asyncio.sleep(wait)
+        else:
+            await asyncio.sleep(0)  # a burst of handshakes takes turns with everything else
+        scope[GATED] = True
+        await self.app(scope, receive, send)
+
+    def _frames(self, refusal: DomainError) -> list[str]:
+        err = refusal.to_dict()
+        connect_error = json.dumps({"message": err["message_en"], "data": err}, ensure_ascii=False)
+        return ["0" + self.handshake, "44" + connect_error]
+
+    async def _refuse(self, scope, receive, send, refusal: DomainError, query: dict) -> None:
+        frames = self._frames(refusal)
+        if scope["type"] == "websocket":
+            message = await receive()
+            if message["type"] != "websocket.connect":
+                return
+            try:
+                await send({"type": "websocket.accept"})
+                for frame in frames:
+                    await send({"type": "websocket.send", "text": frame})
+                await send({"type": "websocket.close", "code": 1000})
+            except OSError:  # the client left first (uvicorn's ClientDisconnected)
+                pass
+            return
+        if query.get("transport", ["polling"])[0] == "polling" and "j" not in query and query.get("EIO") == ["4"]:
+            await _respond(send, 200, "\x1e".join(frames).encode(), b"text/plain; charset=UTF-8")
+        else:  # not a handshake any Socket.IO client of ours makes: the coded error as JSON
+            body = json.dumps({"ok": False, "error": refusal.to_dict()}, ensure_ascii=False).encode()
+            await _respond(send, 429, body, b"application/json")
+
+    async def _after_refusal(self, scope, receive, send) -> None:
+        """A polling client's requests after the refusal: its CONNECT and close packets (POST),
+        its next poll (GET: the close packet, so it stops)."""
+        if scope.get("method") == "POST":
+            more = True
+            while more:  # read (and drop) the body
+                message = await receive()
+                more = message.get("more_body", False) and message["type"] == "http.request"
+            await _respond(send, 200, b"ok", b"text/plain")
+        else:
+            await _respond(send, 200, b"1", b"text/plain; charset=UTF-8")
+
+
+async def _respond(send, status: int, body: bytes, content_type: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def storable_id(value: object) -> bool:
     """A command id that both databases can store and index: 1..64 printable characters, no
     NUL, no lone surrogate."""
@@ -187,6 +306,19 @@ class ResyncingRedisManager(socketio.AsyncRedisManager):
                          redis_options={"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2})
         self.on_reconnect: Callable[[], Awaitable[None]] | None = None
         self.reconnects = 0
+
+    def _redis_connect(self) -> None:
+        """As python-socketio's, but on a blocking pool: under a storm a publish waits for a free
+        connection (up to 20 s) instead of failing with "Too many connections" and being dropped
+        (redis-py's default pool is capped at 100 and raises; python-socketio then gives up)."""
+        from redis.asyncio import BlockingConnectionPool, Redis
+
+        if "sentinel" in self.redis_url.split(":", 1)[0]:
+            return super()._redis_connect()
+        pool = BlockingConnectionPool.from_url(self.redis_url, max_connections=64, timeout=20, **self.redis_options)
+        self.redis = Redis.from_pool(pool)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
 
     async def _redis_listen_with_retries(self):  # pragma: no cover - exercised by tests/attack/test_redis_outage.py
         lost = False
@@ -253,6 +385,10 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
 
     if isinstance(sio.manager, ResyncingRedisManager):
         sio.manager.on_reconnect = resync
+    if not isinstance(sio.manager, AsyncPubSubManager):
+        # One process knows every room's connections: `me` is computed only for rooms someone is
+        # in (meeting/publish.py). Behind a message queue the other processes' rooms are unknown.
+        service.publisher.listening = lambda: sio.manager.rooms.get("/", {})
 
     @sio.event
     async def connect(sid, environ, auth):
@@ -260,7 +396,11 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
             raise refused("reserved_event")  # identity is set once, at the real connect
         token = auth.get("token") if isinstance(auth, dict) else None
         address = address_of(environ)
-        wait, refusal = limits.attempt(address, token)
+        # The address was charged by ConnectGate for a session's first CONNECT; any further
+        # CONNECT on the same Engine.IO session (or a server without the gate) is charged here.
+        connects = environ[CONNECTS] = environ.get(CONNECTS, 0) + 1
+        gated = connects == 1 and (environ.get("asgi.scope") or {}).get(GATED)
+        wait, refusal = (0.0, limits.token(token)) if gated else limits.attempt(address, token)
         if refusal is not None:
             err = refusal.to_dict()
             raise socketio.exceptions.ConnectionRefusedError(err["message_en"], err)
