@@ -37,6 +37,7 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_COUNT = 4
 NAME_MAX, CONTACT_MAX, TITLE_MAX, TEXT_MAX, REASON_MAX = 40, 60, 100, 2000, 500
+HIDE_REASON_MAX = 200
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
@@ -48,6 +49,7 @@ ROLES: dict[str, frozenset[str]] = {
     "close": STAFF,
     "add_report": frozenset({"supervisor", "admin"}),  # the supervision committee reports
     "comment": frozenset({"resident"}),
+    "hide_comment": STAFF,  # moderation of the public comments (the record of hiding stays in the log)
 }
 COMMANDS = tuple(ROLES)
 
@@ -364,6 +366,34 @@ def _comment(s: TopicState, args: Mapping[str, object], actor: Actor, now: int, 
     return [_ev("comment_added", payload, actor, now)]
 
 
+@_handles("hide_comment")
+def _hide_comment(s: TopicState, args: Mapping[str, object], actor: Actor, now: int, ctx: Context) -> list[Event]:
+    """Staff hide a resident's comment, with a reason (shown publicly in its place). Nothing is
+    deleted: the comment and its hiding both stay in the log."""
+    if not s.comments:
+        raise TopicError("unknown_comment")
+    found = s.comment(integer(args, "comment", 1, 1_000_000))
+    if found is None:
+        raise TopicError("unknown_comment")
+    if found.hidden:
+        raise TopicError("comment_already_hidden")
+    reason = text(args, "reason", HIDE_REASON_MAX)
+    return [_ev("comment_hidden", {"comment": found.id, "reason": reason}, actor, now)]
+
+
+def hideable(state: TopicState, actor: Actor, now: int) -> frozenset[int]:
+    """The comments this actor may hide now: the engine's own ``decide`` run dry per comment (the
+    staff page draws a "hide" form only for these)."""
+    out = set()
+    for c in state.comments:
+        try:
+            decide(state, "hide_comment", {"comment": c.id, "reason": "probe"}, actor, now)
+            out.add(c.id)
+        except TopicError:
+            pass
+    return frozenset(out)
+
+
 def _publicity_over(s: TopicState, now: int) -> None:
     assert s.outcome is not None
     if now <= s.outcome.publicity_until:
@@ -477,7 +507,8 @@ def _close(s: TopicState, args: Mapping[str, object], actor: Actor, now: int, ct
 # Refusals that mean "not at this stage / not for this role", as opposed to "fill the form in".
 NOT_NOW = frozenset({"topic_forbidden", "topic_wrong_status", "no_agreed_item", "no_reconsult_item",
                      "no_escalated_item", "already_reconsulted", "announce_too_late", "plan_in_past",
-                     "publicity_closed", "publicity_open", "no_implementation", "tasks_open"})
+                     "publicity_closed", "publicity_open", "no_implementation", "tasks_open",
+                     "unknown_comment"})
 
 
 def allowed(state: TopicState, actor: Actor, now: int) -> dict[str, bool]:

@@ -48,6 +48,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "already_reconsulted": ("已开启下一轮协商", "The next round has already been opened"),
     "bad_year_notice": ("假日安排无效：{reason}", "The holiday notice is not valid: {reason}"),
     "topic_conflict": ("议题刚被他人修改，请刷新后重试", "Someone changed this topic just now; reload and retry"),
+    "unknown_comment": ("没有这条意见", "No such comment"),
+    "document_not_ready": ("《{document}》尚未形成：议题还没有进行到这一步",
+                           "'{document}' does not exist yet: the topic has not reached this stage"),
+    "comment_already_hidden": ("这条意见已被隐藏", "This comment is already hidden"),
+    "comments_too_fast": ("您提交意见过于频繁，请 {minutes} 分钟后再试",
+                          "You have sent too many comments; try again in {minutes} minutes"),
+    "comments_busy": ("本议题刚刚收到大量意见，请 {minutes} 分钟后再试",
+                      "This topic has just received very many comments; try again in {minutes} minutes"),
 }
 
 # The words for values a message names (statuses, fields), so a refusal never shows a code.
@@ -87,6 +95,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "photos": ("照片", "photos"), "source": ("来源", "source"), "reject_reason": ("不予通过理由", "reason"),
         "items": ("协商事项", "items"), "year": ("年份", "year"), "holidays": ("放假日期", "holidays"),
         "workdays": ("调休上班日期", "adjusted working days"), "topic": ("议题", "topic"),
+        "comment": ("意见", "comment"), "reason": ("理由", "reason"),
     },
 }
 

@@ -9,7 +9,9 @@ residents' chat groups, and the printable A4 notice.
                                      the engine accepted, and the comment form while the engine accepts
                                      comments; then the final result
     POST /p/{topic_id}/results       a resident's comment (name optional, text; CSRF) → TopicService
-                                     ``comment``; refusals come back on the page, coded, zh and en
+                                     ``comment``; refusals come back on the page, coded, zh and en;
+                                     rate-limited per address and per topic (429 comments_too_fast /
+                                     comments_busy, TopicService.admit_comment)
 
 A page exists only once its stage is public: the announcement after ``announce``, the results after
 ``record_outcome``; before that, and for an unknown topic, the same coded 404 (nothing tells a
@@ -53,12 +55,14 @@ from .documents.dossier import intake_doc, notice_doc
 from .documents.render import CONTENT_TYPES, render as render_doc
 from .documents.routes import staff_namer
 from .errors import TopicError
+from .labels import word as topic_word
 from .service import TopicService
 from .state import TopicState
 
 MAX_FORM_BYTES = 16 * 1024
 NOTICE_FORMATS = ("pdf", "docx")
 CONFLICTS = ("publicity_closed", "topic_wrong_status", "topic_conflict")
+TOO_MANY = ("comments_too_fast", "comments_busy")  # the rate limit: 429 with Retry-After
 
 
 # ---- what the pages may show (no contact data, ever) ---------------------------------------------
@@ -122,10 +126,19 @@ def results_view(s: TopicState, now: int) -> dict[str, Any]:
     return {
         "items": items, "lines": outcome_lines(o.items), "until": _fmt_ms(o.publicity_until),
         "open": refusal is None, "closed_reason": refusal,
-        "comments": [{"name": c.name, "text": c.text, "at": _fmt_ms(c.at)} for c in s.comments],
+        # a comment hidden by staff keeps its place: the page says so, with the reason; its text and
+        # name are never given to the template
+        "comments": [{"hidden": True, "reason": c.hidden_reason, "at": _fmt_ms(c.at),
+                      "hidden_at": _fmt_ms(c.hidden_at)} if c.hidden
+                     else {"hidden": False, "name": c.name, "text": c.text, "at": _fmt_ms(c.at)}
+                     for c in s.comments],
+        "hidden": s.hidden_comments,
         "escalated": s.escalated_at is not None, "reconsulted": s.next_round is not None,
-        "tasks": [{"title": t.title, "due": t.due, "progress": t.progress, "done": t.done_at is not None}
-                  for t in s.tasks],
+        "next_round": s.next_round or "", "next_number": s.next_number,
+        "implementation": None if s.implementation is None else {
+            "kind": s.implementation.kind, "party": s.implementation.party, "simple": s.implementation.simple},
+        "tasks": [{"title": t.title, "owner": t.owner, "due": t.due, "progress": t.progress,
+                   "done": t.done_at is not None} for t in s.tasks],
         "reports": [{"at": _fmt_ms(r.at), "progress": r.progress, "problems": r.problems, "effects": r.effects,
                      "money": r.money, "labour": r.labour} for r in s.reports],
         "closed": s.closed_at is not None,
@@ -188,6 +201,13 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
         return HTMLResponse(render(lang, "public/error.html", error=err), status_code=404,
                             headers={"Cache-Control": "no-store"})
 
+    async def _announced(topic_id: str) -> bool:
+        try:
+            found = await _maybe(topics.get(topic_id))
+        except (DomainError, KeyError, LookupError):
+            return False
+        return isinstance(found, TopicState) and is_announced(found)
+
     async def load(request: Request) -> TopicState | None:
         topic_id = request.path_params["topic_id"]
         if not isinstance(topic_id, str) or len(topic_id) > 64 or not topic_id.isprintable():
@@ -199,7 +219,8 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
         return found if isinstance(found, TopicState) else None
 
     def page(request: Request, lang: str, template: str, status: int = 200, **context) -> HTMLResponse:
-        html = render(lang, template, enums=labels.enums(lang), **context)
+        html = render(lang, template, enums=labels.enums(lang), word=lambda kind, key: topic_word(lang, kind, key),
+                      **context)
         response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})
         if request.query_params.get("lang") in i18n.LANGS:
             response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
@@ -249,12 +270,17 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
         here = url(request, f"/p/{quote(s.id)}/results")
         community = await asyncio.to_thread(name_of, s.community_id, request)
         token = await asyncio.to_thread(csrf_token, request) if view["open"] else ""
-        status = 200 if error is None else int(getattr(error, "status", 0) or (409 if error.code in CONFLICTS else 400))
+        status = 200 if error is None else int(getattr(error, "status", 0) or (
+            409 if error.code in CONFLICTS else 429 if error.code in TOO_MANY else 400))
         response = page(request, lang, "public/results.html", status=status, t=announcement_view(s, community),
                         r=view, url=here, qr=qr_svg(here), og_description=og_description(s, view, lang, True),
                         csrf=token, error=error, form=form or {}, sent=request.query_params.get("sent") == "1",
                         path=f"/p/{quote(s.id)}/results",
-                        announcement_url=f"/p/{quote(s.id)}")
+                        announcement_url=f"/p/{quote(s.id)}",
+                        next_url=f"/p/{quote(s.next_round)}" if s.next_round and await _announced(s.next_round)
+                        else "")
+        if error is not None and error.code in TOO_MANY:
+            response.headers["Retry-After"] = str(int(error.details.get("retry_after") or 60))
         return set_pre_cookie(request, response)
 
     async def comment(request: Request) -> Response:
@@ -277,6 +303,8 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
         from .decide import Actor
 
         try:
+            # the rate limit (per address, per topic; in the database, so across workers), before the engine
+            await topics.admit_comment(s.id, request.client.host if request.client else "unknown")
             await _maybe(topics.execute(s.community_id, Actor("resident"), "comment",
                                         {"topic": s.id, "name": values.get("name", ""),
                                          "text": values.get("text", "")}))

@@ -27,7 +27,8 @@ from ..admin import FormError, parse_roster
 from ..pages import qr_svg, render
 from ..rules import DomainError
 from ..service import Service
-from . import catalogue, decide as D, labels
+from . import catalogue, decide as D, labels, public as public_pages
+from .documents import labels as DL
 from .errors import TopicError
 from .service import TopicService
 from .store import TopicStore
@@ -221,8 +222,17 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
                      (("moderator", Role.MODERATOR), ("recorder", Role.RECORDER), ("projector", Role.PROJECTOR))}
             if staff.role == "supervisor":
                 links = {"projector": links["projector"]}
-        may = D.allowed(state, D.Actor(actor_role(staff), staff.id), service.clock())
+        actor = D.Actor(actor_role(staff), staff.id)
+        may = D.allowed(state, actor, service.clock())
+        records = await topics.records(state)  # which of the five records exist at this stage (the service says)
+        documents = [{"kind": kind, "n": n, "title": title, "ready": records[kind],
+                      "urls": {fmt: f"/staff/topics/{state.id}/documents/{kind}.{fmt}" for fmt in ("docx", "pdf")}}
+                     for kind, (n, title) in DL.KINDS.items()]
+        public = {"announcement": f"/p/{state.id}" if public_pages.is_announced(state) else "",
+                  "results": f"/p/{state.id}/results" if state.outcome is not None else ""}
         return _page(request, "detail.html", status=status, staff=staff, topic=state, error=error, allowed=may,
+                     documents=documents, archive_url=f"/staff/topics/{state.id}/archive.zip", public=public,
+                     hideable=D.hideable(state, actor, service.clock()),
                      values=values or {}, settings=settings, deadlines=await topics.deadlines(state),
                      meeting_links=links, record=await topics.record_of(state) if state.status in
                      ("scheduled", "announced") else None)

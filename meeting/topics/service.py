@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from typing import Any
 
 from .. import workdays
 from ..record import build_record
-from ..rules import DomainError
+from ..rules import DomainError, Phase
 from ..rules.commands import clean_text
 from ..rules.params import RulesParams
 from ..service import Service
@@ -55,6 +56,12 @@ def token_hash(token: str) -> str:
 
 
 PER_PAGE = 20
+
+# The public comment form's rate limit (kept in the database: it holds across worker processes).
+# Attempts that passed the CSRF check count; a refused attempt does not.
+COMMENT_WINDOW_MS = 10 * 60_000
+COMMENTS_PER_ADDRESS = 5  # per client address, over every topic, in the window
+COMMENTS_PER_TOPIC = 60  # per topic, from every address, in the window
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,41 @@ class TopicService:
         settings = {**(saved or {}), "catalogue": entries}
         await asyncio.to_thread(self.store.save_settings, community_id, settings, self.clock())
         return entries
+
+    # ---- the records ----
+    async def meeting_ended(self, state: TopicState) -> bool:
+        if state.plan is None or state.plan.meeting_id is None:
+            return False
+        try:
+            live = await self.meetings.get(state.plan.meeting_id)
+        except DomainError:
+            return False
+        return bool(live.state.phase == Phase.ENDED)
+
+    async def records(self, state: TopicState) -> dict[str, bool]:
+        """Which of the five records exist at the topic's stage (documents.dossier.available): the
+        staff page links these, the downloads refuse the others (document_not_ready)."""
+        from .documents.adapter import dossier_from_state
+        from .documents.dossier import available
+
+        return available(dossier_from_state(state), await self.meeting_ended(state))
+
+    # ---- the public comment form ----
+    def address_key(self, address: str) -> str:
+        """A keyed hash of a client's address: the rate limit's table never holds the address."""
+        secret = getattr(self.meetings, "secret", b"") or b"yishi"
+        return hmac.new(secret, b"comment-address:" + address.encode("utf-8", "replace"),
+                        hashlib.sha256).hexdigest()
+
+    async def admit_comment(self, topic_id: str, address: str) -> None:
+        """Count one attempt at a topic's comment form; TopicError comments_too_fast (this address)
+        or comments_busy (this topic), both to be answered 429, when over the limit."""
+        refused = await asyncio.to_thread(self.store.admit_comment, topic_id, self.address_key(address),
+                                          self.clock(), COMMENT_WINDOW_MS, COMMENTS_PER_ADDRESS, COMMENTS_PER_TOPIC)
+        if refused is not None:
+            scope, wait_ms = refused
+            raise TopicError("comments_too_fast" if scope == "address" else "comments_busy",
+                             minutes=max(1, -(-wait_ms // 60_000)), retry_after=-(-wait_ms // 1000))
 
     # ---- the calendar ----
     async def save_notice(self, year: int, holidays: str, adjusted: str, by: str) -> workdays.YearNotice:

@@ -119,6 +119,15 @@ class Comment:
     name: str  # as the resident gave it ("" for anonymous)
     text: str
     at: int
+    # staff moderation (``comment_hidden``): the public page shows "hidden by staff" and the reason
+    # in its place; the text stays in the log (and on the staff page), never on a public page
+    hidden_at: int | None = None
+    hidden_reason: str = ""
+    hidden_by: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,7 @@ class TopicState:
     tasks: tuple[Task, ...] = ()
     reports: tuple[Report, ...] = ()
     next_round: str | None = None  # the topic id of the re-consultation round
+    next_number: str = ""  # its number
     escalated_at: int | None = None
     escalation_note: str = ""
     closed_at: int | None = None
@@ -207,6 +217,13 @@ class TopicState:
 
     def task(self, task_id: int) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def comment(self, comment_id: int) -> Comment | None:
+        return next((c for c in self.comments if c.id == comment_id), None)
+
+    @property
+    def hidden_comments(self) -> int:
+        return sum(1 for c in self.comments if c.hidden)
 
     @property
     def approved_at(self) -> int | None:
@@ -272,6 +289,10 @@ def evolve(state: TopicState | None, e: Event) -> TopicState:
                                                       e.at, int(p["publicity_until"])))
     elif e.type == "comment_added":
         s = replace(s, comments=(*s.comments, Comment(len(s.comments) + 1, str(p["name"]), str(p["text"]), e.at)))
+    elif e.type == "comment_hidden":
+        cid = int(p["comment"])
+        s = replace(s, comments=tuple(replace(c, hidden_at=e.at, hidden_reason=str(p["reason"]), hidden_by=e.actor)
+                                      if c.id == cid else c for c in s.comments))
     elif e.type == "implementation_set":
         s = replace(s, status="implementing",
                     implementation=Implementation(str(p["kind"]), str(p["party"]), bool(p["simple"]), e.actor, e.at))
@@ -289,7 +310,8 @@ def evolve(state: TopicState | None, e: Event) -> TopicState:
                                                    str(p["effects"]), str(p["money"]), int(p["labour"]),
                                                    e.actor, e.at)))
     elif e.type == "reconsulted":
-        s = replace(s, status="reconsulted", next_round=str(p["next_topic"]))
+        s = replace(s, status="reconsulted", next_round=str(p["next_topic"]),
+                    next_number=str(p.get("next_number", "")))
     elif e.type == "escalated":
         s = replace(s, status="escalated", escalated_at=e.at, escalation_note=str(p["note"]))
     elif e.type == "topic_closed":
@@ -309,5 +331,5 @@ def replay(events: list[Event]) -> TopicState:
 
 
 EVENT_TYPES = ("topic_submitted", "round_opened", "topic_reviewed", "plan_drafted", "plan_approved",
-               "announcement_published", "outcome_recorded", "comment_added", "implementation_set", "task_added",
-               "task_progressed", "report_added", "reconsulted", "escalated", "topic_closed")
+               "announcement_published", "outcome_recorded", "comment_added", "comment_hidden", "implementation_set",
+               "task_added", "task_progressed", "report_added", "reconsulted", "escalated", "topic_closed")

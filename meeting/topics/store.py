@@ -10,6 +10,9 @@
 - ``workday_notice``: the years' holiday notices staff enter (meeting/workdays.py); the newest
   row of a year is the year's notice, older rows stay as history.
 - ``topic_settings``: a community's notice period, 公示 period and default rules of procedure.
+- ``topic_comment_hit``: the public comment form's rate limit (per address and per topic), kept in
+  the database so that it holds across worker processes; rows older than the window are deleted as
+  new ones come. The address is kept only as a keyed hash.
 All calls are synchronous; the service runs them in a worker thread.
 """
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, Column, LargeBinary, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col
@@ -81,8 +84,19 @@ class TopicSettingsRow(SQLModel, table=True):
     at: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class TopicCommentHitRow(SQLModel, table=True):
+    """One admitted attempt at the public comment form (the rate limit's window)."""
+
+    __tablename__ = "topic_comment_hit"
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: str = Field(index=True, max_length=32)
+    address: str = Field(index=True, max_length=64)  # HMAC of the client's address, never the address
+    at: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
 TABLES = [TopicRow.__table__, TopicEventRow.__table__, TopicPhotoRow.__table__,  # type: ignore[attr-defined]
-          WorkdayNoticeRow.__table__, TopicSettingsRow.__table__]  # type: ignore[attr-defined]
+          WorkdayNoticeRow.__table__, TopicSettingsRow.__table__,  # type: ignore[attr-defined]
+          TopicCommentHitRow.__table__]  # type: ignore[attr-defined]
 
 
 class Conflict(Exception):
@@ -235,6 +249,32 @@ class TopicStore:
         with Session(self.engine) as s:
             row = s.get(TopicPhotoRow, digest)
             return None if row is None else (bytes(row.data), row.mime)
+
+    # ---- the comment form's rate limit ----
+    def admit_comment(self, topic_id: str, address: str, now: int, window_ms: int, per_address: int,
+                      per_topic: int) -> tuple[str, int] | None:
+        """Count one attempt at a topic's comment form. None when it is admitted; otherwise
+        ("address" | "topic", ms until the oldest attempt in the window leaves it), and the attempt
+        is not counted (so a refused flood does not lock the topic for everyone else).
+
+        Insert first, then count (committed): two workers admitting at once both see both rows, so
+        the limit can refuse one too many but never admit one too many."""
+        since = now - window_ms
+        with Session(self.engine) as s:
+            s.execute(delete(TopicCommentHitRow).where(col(TopicCommentHitRow.at) <= since))
+            row = TopicCommentHitRow(topic_id=topic_id, address=address, at=now)
+            s.add(row)
+            s.commit()
+            row_id = row.id
+            for scope, column, key, limit in (("address", TopicCommentHitRow.address, address, per_address),
+                                              ("topic", TopicCommentHitRow.topic_id, topic_id, per_topic)):
+                count, oldest = s.execute(select(func.count(), func.min(TopicCommentHitRow.at)).where(
+                    col(column) == key, col(TopicCommentHitRow.at) > since)).one()
+                if int(count) > limit:
+                    s.execute(delete(TopicCommentHitRow).where(col(TopicCommentHitRow.id) == row_id))
+                    s.commit()
+                    return scope, max(1, int(oldest) + window_ms - now)
+        return None
 
     # ---- calendar and settings ----
     def save_notice(self, notice: YearNotice) -> None:

@@ -5,7 +5,9 @@ the announcement's public page opens on a phone; the live meeting is held quickl
 protocol (moderator and recorder connections: sign-in by the recorder, show-of-hands votes);
 the meeting's record downloads; staff take the outcome from the record; a resident comments on
 the public results page from a phone; staff set the implementation, a task and the supervision
-report; the archive zip holds the five records in Word and PDF with a manifest whose hashes hold.
+report; staff hide a comment with a reason; the archive zip holds the five records in Word and PDF
+with a manifest whose hashes hold. The public pages, the records and the archive are reached by the
+links the staff topic page gives, not by typed URLs.
 
 Screenshots: test-artifacts/screenshots/topic-*.png."""
 from __future__ import annotations
@@ -111,8 +113,12 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         recorder = staff.locator("#meeting-links a[data-role=recorder]").get_attribute("href")
         shot(staff, "topic-2-staff-announced")
 
-        # ---- the public announcement, on a phone ----
-        phone.goto(f"{server.url}/p/{topic_id}")
+        # ---- the public announcement, on a phone: the link the staff page gives ----
+        assert staff.locator("#record-links li[data-kind=record]").get_attribute("data-ready") == "0"
+        assert staff.locator("#public-links a[data-link=results]").count() == 0
+        announcement = staff.locator("#public-links a[data-link=announcement]").get_attribute("href")
+        assert announcement == f"/p/{topic_id}"
+        phone.goto(server.url + announcement)
         text = phone.locator("main").inner_text()
         for s in ("3幢加装电梯", "社区议事厅", "李书记", "小张", "赵师傅", "钱老师", "协商议题建议和审核表"):
             assert s in text, s
@@ -120,7 +126,7 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         assert "王主任" in text  # who reviewed, by name (an event records the account id)
         assert phone.locator("[data-testid=pub-qr] svg").count() == 1
         shot(phone, "topic-3-announcement-phone")
-        notice = phone.request.get(f"{server.url}/p/{topic_id}/notice.pdf")
+        notice = phone.request.get(phone.get_by_test_id("notice-pdf").get_attribute("href"))
         assert notice.ok and notice.body().startswith(b"%PDF")
         (tmp_path / "notice.pdf").write_bytes(notice.body())
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(tmp_path / "notice.pdf"),
@@ -145,15 +151,17 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         mod("declare_outcome", item=0, outcome="a", what="向区住建局申报加装电梯", who="社区居委会",
             by_when="2027-03-31")
         mod("end_meeting")
-        record_url = (recorder if recorder.startswith("http") else server.url + recorder) + "/record.pdf"
-        record = staff.request.get(record_url)
+        staff.reload()  # the meeting has ended: the staff page now links its record
+        record_link = staff.locator("#record-links li[data-kind=record] a[data-fmt=pdf]")
+        record = staff.request.get(server.url + record_link.get_attribute("href"))
         assert record.ok and record.body().startswith(b"%PDF")
 
         # ---- 6. the outcome from the record; the public results page; a resident's comment ----
         staff.goto(server.url + href)
         submit(staff, "form-record_outcome")
         assert staff.locator("#outcome li[data-outcome=a]").count() == 1
-        phone.goto(f"{server.url}/p/{topic_id}/results")
+        results = staff.locator("#public-links a[data-link=results]").get_attribute("href")
+        phone.goto(server.url + results)
         assert "向区住建局申报加装电梯" in phone.locator("[data-testid=pub-outcomes]").inner_text()
         phone.locator("#c-name").fill("3幢居民")
         phone.locator("#c-text").fill("支持，希望尽快施工")
@@ -185,8 +193,24 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         submit(staff, "form-add_report")
         assert "设计单位已进场测量" in staff.locator("#reports").inner_text()
 
-        # ---- 7. the archive ----
-        archive = staff.request.get(f"{server.url}/staff/topics/{topic_id}/archive.zip")
+        # ---- moderation: staff hide a comment with a reason; the public page says so in its place ----
+        phone.locator("#c-text").fill("某某收了好处费")
+        with phone.expect_navigation():
+            phone.get_by_test_id("comment-submit").click()
+        staff.reload()
+        staff.locator("#comments li[data-comment='2'] details.hide summary").click()
+        hide = staff.locator("#form-hide_comment-2")
+        hide.locator("input[name=reason]").fill("未经核实的指控")
+        submit(staff, "form-hide_comment-2")
+        assert staff.locator("#comments li[data-comment='2']").get_attribute("data-hidden") == "1"
+        phone.reload()
+        public = phone.get_by_test_id("pub-comments").inner_text()
+        assert "某某收了好处费" not in public and "未经核实的指控" in public and "支持，希望尽快施工" in public
+        shot(phone, "topic-7-results-moderated-phone")
+
+        # ---- 7. the archive: the link the staff page gives ----
+        assert staff.locator("#record-links li[data-ready='0']").count() == 0  # all five records exist
+        archive = staff.request.get(server.url + staff.locator("#archive-link").get_attribute("href"))
         assert archive.ok and archive.headers["content-type"] == "application/zip"
         z = zipfile.ZipFile(io.BytesIO(archive.body()))
         folder = z.namelist()[0].split("/")[0] + "/"
@@ -200,8 +224,10 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         assert json.loads(z.read(folder + "manifest.json"))["missing"] == []
         report_doc = docx.Document(io.BytesIO(z.read(folder + "5-协商结果落实情况报告.docx")))
         words = "\n".join(c.text for t in report_doc.tables for row in t.rows for c in row.cells)
-        for s in ("向区住建局申报加装电梯", "委托设计单位出图", "一楼住户担心采光", "80000 元", "支持，希望尽快施工"):
+        for s in ("向区住建局申报加装电梯", "委托设计单位出图", "一楼住户担心采光", "80000 元", "支持，希望尽快施工",
+                  "共收到意见 2 条，其中 1 条已由工作人员隐藏", "未经核实的指控"):
             assert s in words, s
+        assert "某某收了好处费" not in words
         intake = docx.Document(io.BytesIO(z.read(folder + "1-协商议题建议和审核表.docx")))
         assert CONTACT in "\n".join(c.text for t in intake.tables for row in t.rows for c in row.cells)
         notice_doc = docx.Document(io.BytesIO(z.read(folder + "3-协商事宜公告.docx")))

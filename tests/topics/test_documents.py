@@ -342,3 +342,33 @@ def test_deadlines_in_words_carry_the_unknown_year_warning():
     d = copy.deepcopy(sample())
     d["deadline_lines"] = lines
     assert lines[1] in report_doc(d).text()
+
+
+def test_a_new_round_carries_the_earlier_rounds_outcome_and_the_earlier_report_names_it():
+    """Re-consultation (class c): the new round's intake form carries the earlier round's number,
+    meeting and outcome as its record words it; the earlier round's report names the new round's
+    number (not its id)."""
+    from tests.topics.test_engine import held
+
+    t = held("c")
+    events = decide(t.state, "reconsult", {}, Actor("staff", "s1"), t.now + 1000,
+                    Context(topic_id="t2", number="2026-002"))
+    earlier = evolve(t.state, events[0])
+    new = replay(events[1:])
+    _d, text = docx_text(render(intake_doc(dossier_from_state(new)), "docx"))
+    assert "前次协商" in text and "2026-001" in text and "t1r1" in text
+    assert "c 再次协商" in text or "再次协商" in text
+    assert "电梯费用分摊方案" in text and "按楼层分摊" in text  # the earlier item and its details
+    _d, text = docx_text(render(report_doc(dossier_from_state(earlier)), "docx"))
+    assert "已另立议题 2026-002 再次协商" in text and "t2" not in text.replace("2026-002", "")
+
+
+def test_the_report_says_the_result_is_final_once_the_publicity_period_is_over():
+    from tests.topics.test_engine import held
+
+    t = held("a")
+    until = t.state.outcome.publicity_until
+    _d, before = docx_text(render(report_doc(dossier_from_state(t.state, now=until - 1)), "docx"))
+    _d, after = docx_text(render(report_doc(dossier_from_state(t.state, now=until + 1)), "docx"))
+    final = "公示期满，结果确定"
+    assert final not in before and final in after

@@ -265,3 +265,48 @@ def test_an_old_review_event_without_a_matter_still_folds():
     payload = {k: v for k, v in old.payload.items() if k != "matter"}
     s = evolve(t.state, replace(old, payload=payload))
     assert s.status == "approved" and s.review.matter == "" and s.review.catalogue
+
+
+def test_staff_hide_a_comment_with_a_reason_and_the_log_keeps_it():
+    t = held("a")
+    assert t.state.comments == ()
+    with pytest.raises(TopicError) as e:
+        t.do("hide_comment", {"comment": 1, "reason": "x"})
+    assert e.value.code == "unknown_comment" and e.value.message_en == "No such comment"
+    from meeting.topics.decide import allowed, hideable
+
+    assert not allowed(t.state, STAFF, t.now)["hide_comment"]  # nothing to hide: no form
+    t.do("comment", {"text": "支持"}, actor=RESIDENT)
+    t.do("comment", {"name": "某人", "text": "骂人的话"}, actor=RESIDENT)
+    assert allowed(t.state, STAFF, t.now)["hide_comment"] and hideable(t.state, STAFF, t.now) == {1, 2}
+    assert hideable(t.state, SUPER, t.now) == frozenset() and hideable(t.state, RESIDENT, t.now) == frozenset()
+    for args, actor, code in (({"comment": 2, "reason": "辱骂"}, RESIDENT, "topic_forbidden"),
+                              ({"comment": 2, "reason": "辱骂"}, SUPER, "topic_forbidden"),
+                              ({"comment": 2}, STAFF, "topic_missing_field"),
+                              ({"comment": 2, "reason": "  "}, STAFF, "topic_missing_field"),
+                              ({"comment": 2, "reason": "长" * 201}, STAFF, "topic_text_too_long"),
+                              ({"comment": "x", "reason": "辱骂"}, STAFF, "topic_bad_field"),
+                              ({"comment": 3, "reason": "辱骂"}, STAFF, "unknown_comment")):
+        before = t.state
+        with pytest.raises(TopicError) as e:
+            t.do("hide_comment", args, actor=actor)
+        assert e.value.code == code and e.value.message_zh and e.value.message_en
+        assert t.state is before
+    s = t.do("hide_comment", {"comment": 2, "reason": "辱骂他人"})
+    hidden = s.comment(2)
+    assert hidden.hidden and hidden.hidden_reason == "辱骂他人" and hidden.text == "骂人的话"  # the text stays
+    assert hidden.hidden_by == "staff:s1" and not s.comment(1).hidden and s.hidden_comments == 1
+    assert hideable(s, STAFF, t.now) == {1}
+    with pytest.raises(TopicError) as e:
+        t.do("hide_comment", {"comment": 2, "reason": "again"})
+    assert e.value.code == "comment_already_hidden"
+    assert replay(t.log) == s
+    # hiding also works once the 公示 period is over (a comment seen late is still moderated)
+    t.now = s.outcome.publicity_until + DAY_MS
+    assert t.do("hide_comment", {"comment": 1, "reason": "重复"}).hidden_comments == 2
+
+
+def test_the_next_round_number_is_kept_on_the_earlier_round():
+    t = held("c")
+    s = t.do("reconsult", ctx=Context(topic_id="t2", number="2026-002"))
+    assert s.next_round == "t2" and s.next_number == "2026-002"

@@ -397,6 +397,7 @@ def test_the_task_progress_form_renders(lang):
     html = render(lang, "topics/detail.html", word=lambda kind, key: labels.word(lang, kind, key),
                   matter=lambda m: m, csrf="x", L=labels.LABELS, path="/", staff=None, topic=s, error=None,
                   allowed=may, values={}, settings={"publicity_days": 5, "catalogue": [], "params": {}},
-                  deadlines=[], meeting_links={}, record=None)
+                  deadlines=[], meeting_links={}, record=None, public={"announcement": "", "results": ""},
+                  documents=[], archive_url="", hideable=frozenset())
     assert 'id="form-update_task"' in html
     assert ("进度（%）" if lang == "zh" else "Progress (%)") in html

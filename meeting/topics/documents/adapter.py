@@ -72,11 +72,13 @@ def actor_id(actor: str) -> str:
 def dossier_from_state(s: TopicState, community: str = "", announcement_url: str = "", results_url: str = "",
                        next_number: str = "", deadline_lines: list[str] | None = None,
                        comments: list[D.Comment] | None = None,
-                       staff_name: Callable[[str], str] | None = None) -> D.Dossier:
-    """``comments``: the comments that may be shown (the engine's moderation decides); default:
-    every comment in the state. ``staff_name(account id)``: the name of a member of staff, for
-    who reviewed, entered or reported (an event records the account, never the name); without it,
-    or for an unknown account, the documents leave the name blank rather than print an id."""
+                       staff_name: Callable[[str], str] | None = None, now: int | None = None) -> D.Dossier:
+    """``comments``: the comments to print; default: every comment in the state, one hidden by
+    staff as a mark with the reason (its text stays in the log). ``staff_name(account id)``: the
+    name of a member of staff, for who reviewed, entered or reported (an event records the account,
+    never the name); without it, or for an unknown account, the documents leave the name blank
+    rather than print an id. ``now``
+    (ms): to say the result has become final once its 公示 period is over."""
 
     def who(actor: str) -> str:
         ident = actor_id(actor)
@@ -108,10 +110,14 @@ def dossier_from_state(s: TopicState, community: str = "", announcement_url: str
     results: D.Results | None = None
     if s.outcome is not None:
         o = s.outcome
+        # a comment hidden by staff keeps its place, without its text or name (counted in the report)
         shown: list[D.Comment] = comments if comments is not None else [
-            {"at": c.at, "name": c.name, "text": c.text} for c in s.comments]
+            {"at": c.at, "name": "", "text": "", "hidden": True, "hidden_reason": c.hidden_reason} if c.hidden
+            else {"at": c.at, "name": c.name, "text": c.text} for c in s.comments]
         results = {"outcome_lines": outcome_lines(o.items), "published_at": o.recorded_at,
-                   "comment_until": _day(o.publicity_until), "final_at": None, "comments": shown,
+                   "comment_until": _day(o.publicity_until), "comments": shown,
+                   # the result is final when the 公示 period is over (``now``, ms, given by the caller)
+                   "final_at": o.publicity_until if now is not None and now > o.publicity_until else None,
                    "url": results_url}
     implementation: D.Implementation | None = None
     if s.implementation is not None or s.escalated_at is not None or s.next_round or s.tasks or s.reports:
@@ -125,7 +131,7 @@ def dossier_from_state(s: TopicState, community: str = "", announcement_url: str
                          "effects": x.effects, "money": f"{x.money} 元" if x.money else "",
                          "labour": f"{x.labour} 人·日" if x.labour else ""} for x in s.reports],
             "done_at": s.closed_at, "escalated": s.escalated_at is not None,
-            "reconsult_number": next_number or (s.next_round or ""),
+            "reconsult_number": next_number or s.next_number or (s.next_round or ""),
         }
     intake: D.Intake = {
         "number": s.number, "submitted_at": s.submitted_at,
@@ -135,6 +141,7 @@ def dossier_from_state(s: TopicState, community: str = "", announcement_url: str
         "proposer_contact": s.proposer.contact, "photos": len(s.photos),
         "entered_by": who(s.submitted_by) if s.source == "staff" else "",
         "previous": L.PREVIOUS.format(number=s.previous.number, meeting=s.previous.meeting_id) if s.previous else "",
+        "previous_lines": outcome_lines(s.previous.items) if s.previous else [],
     }
     return {"community": community, "topic_id": s.id, "intake": intake, "review": review, "plan": plan,
             "announcement": announcement, "results": results, "implementation": implementation,

@@ -13,7 +13,8 @@ manifest of SHA-256 hashes.
 
 The meeting's record is not rebuilt: it is meeting/record's export of the meeting's own log. Before
 the meeting has ended (or when there is none) the record files are left out and manifest.json says
-so. The zip is deterministic: entries in a fixed order, each dated ``as_of`` (the topic's last
+so, as it does for each record whose stage has not come yet (dossier.available). The zip is
+deterministic: entries in a fixed order, each dated ``as_of`` (the topic's last
 change), so the same topic gives the same bytes.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ...record.deadlines import CHINA
 from ...record.export import export
 from ...signing import Signer
 from . import labels as L
-from .dossier import BUILDERS, Dossier
+from .dossier import BUILDERS, Dossier, available
 from .render import render, stable_zip
 
 FORMATS = ("docx", "pdf")
@@ -61,12 +62,16 @@ def folder_name(d: Dossier) -> str:
 
 def documents(d: Dossier, meeting_rows: Iterable | None = None, meeting_ended: bool = False,
               signer: Signer | None = None, key_url: str = "", as_of: int | None = None) -> list[ArchiveFile]:
-    """Every file of the archive, in order (the manifest's order)."""
+    """Every file of the archive, in order (the manifest's order): the records that exist at the
+    topic's stage (dossier.available)."""
     out: list[ArchiveFile] = []
+    rows = list(meeting_rows or [])
+    exists = available(d, meeting_ended and bool(rows))
     for kind, (n, title) in L.KINDS.items():
         stem = f"{n}-{title}"
+        if not exists[kind]:
+            continue
         if kind == "record":
-            rows = list(meeting_rows or [])
             meeting_id = d["plan"]["meeting_id"] if d["plan"] else ""
             if not (meeting_ended and rows and meeting_id):
                 continue
@@ -98,8 +103,9 @@ def manifest(d: Dossier, files: list[ArchiveFile], as_of: int | None) -> tuple[s
         "note": L.MANIFEST_NOTE,
         "files": [{"name": f.name, "kind": f.kind, "title": f.title, "size": len(f.data), "sha256": f.sha256}
                   for f in files],
-        "missing": [] if "record" in kinds else [{"kind": "record", "title": L.RECORD_TITLE,
-                                                  "reason": L.MISSING_RECORD}],
+        "missing": [{"kind": kind, "title": title,
+                     "reason": L.MISSING_RECORD if kind == "record" else L.MISSING_NOT_YET.format(title=title)}
+                    for kind, (_n, title) in L.KINDS.items() if kind not in kinds],
     }
     return lines, doc
 

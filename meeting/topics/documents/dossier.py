@@ -44,6 +44,7 @@ class Intake(TypedDict):
     photos: int  # how many photos are attached
     entered_by: str  # the staff member who entered it (phone / in person), else ""
     previous: str  # a re-consultation: the earlier round in words, else ""
+    previous_lines: NotRequired[list[str]]  # a re-consultation: the earlier round's outcome, as its record words it
 
 
 class Review(TypedDict):
@@ -85,6 +86,8 @@ class Comment(TypedDict):
     at: int
     name: str  # as shown publicly (a display name, never contact data)
     text: str
+    hidden: NotRequired[bool]  # hidden by staff (moderation): its text and name are not printed
+    hidden_reason: NotRequired[str]
 
 
 class Results(TypedDict):
@@ -206,7 +209,7 @@ def intake_doc(d: Dossier, public: bool = False) -> Doc:
     if not public:
         secs.append(_S(L.F_CONTACT, _or_blank(_line(i["proposer_contact"]))))
     if i["previous"]:
-        secs.append(_S(L.F_PREVIOUS, _line(i["previous"])))
+        secs.append(_S(L.F_PREVIOUS, _line(i["previous"]), *[_p(x) for x in i.get("previous_lines", [])]))
     if i["photos"]:
         secs.append(_S(L.F_PHOTOS, f"{i['photos']} 张"))
     if r is None or r["decision"] == "pending":
@@ -346,8 +349,13 @@ def report_doc(d: Dossier) -> Doc:
         if res["url"]:
             lines.append(res["url"])
         secs.append(Section(L.F_RESULTS_PUBLISHED, [Part(lines=lines)]))
-        comments = [L.COMMENT_LINE.format(time=fmt_datetime(c["at"]), name=_line(c["name"]) or "居民",
+        comments = [L.COMMENT_HIDDEN_LINE.format(time=fmt_datetime(c["at"]), reason=_p(c.get("hidden_reason", ""))
+                                                 or L.BLANK) if c.get("hidden") else
+                    L.COMMENT_LINE.format(time=fmt_datetime(c["at"]), name=_line(c["name"]) or "居民",
                                           text=_p(c["text"])) for c in res["comments"]]
+        hidden = sum(1 for c in res["comments"] if c.get("hidden"))
+        if comments:
+            comments.insert(0, L.COMMENTS_COUNT.format(total=len(comments), hidden=hidden))
         secs.append(Section(L.F_COMMENTS, [Part(lines=comments or [L.COMMENTS_NONE])]))
     done = False
     if imp is not None:
@@ -367,6 +375,18 @@ def report_doc(d: Dossier) -> Doc:
         secs.append(Section(L.F_DEADLINES, [Part(lines=[_p(x) for x in d["deadline_lines"]])]))
     return Doc("report", L.REPORT_TITLE, L.REPORT_SOURCE, secs, subject=title, mark="" if done else L.NOT_YET,
                signoff=list(L.SIGN_LINES))
+
+
+def available(d: Dossier, meeting_ended: bool) -> dict[str, bool]:
+    """Which of the five records exist at the topic's stage (000 §6), kind -> bool: the intake form
+    from the proposal on; the plan once drafted; the announcement once the plan is approved (a
+    draft until published); the meeting's record once the meeting has ended; the implementation
+    report once the outcome is recorded. The staff page's links, the downloads and the archive
+    all ask this, so they cannot disagree."""
+    plan = d["plan"]
+    return {"intake": True, "plan": plan is not None, "notice": plan is not None and bool(plan["settled_at"]),
+            "record": meeting_ended and plan is not None and bool(plan["meeting_id"]),
+            "report": d["results"] is not None}
 
 
 BUILDERS = {"intake": intake_doc, "plan": plan_doc, "notice": notice_doc, "report": report_doc}

@@ -141,6 +141,8 @@ RESULTS_FINAL = "{time} 公示期满，结果确定"
 F_COMMENTS = "公示期意见"
 COMMENTS_NONE = "公示期内未收到意见"
 COMMENT_LINE = "{time} {name}：{text}"
+COMMENT_HIDDEN_LINE = "{time} 该条意见已由工作人员隐藏（理由：{reason}）"
+COMMENTS_COUNT = "共收到意见 {total} 条，其中 {hidden} 条已由工作人员隐藏（原文留存于议题事件日志）"
 F_IMPLEMENTER = "落实主体"
 IMPLEMENTERS = {
     "community": "社区（村）党组织、居（村）民委员会组织实施",
@@ -167,3 +169,4 @@ INTAKE_SIGN = ("两委联席会议（签字）：____________　　日期：____
 ARCHIVE_README = "议题档案"
 MANIFEST_NOTE = "每个文件的 SHA-256 摘要；在本目录中用 sha256sum -c manifest.sha256 核对。"
 MISSING_RECORD = "会议尚未结束或尚未创建，《城乡社区协商活动记录表》暂缺"
+MISSING_NOT_YET = "议题尚未进行到该环节，《{title}》暂缺"

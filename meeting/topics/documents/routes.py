@@ -8,7 +8,8 @@ Signed-in staff of the topic's community only (any role: the supervisor reads th
 nobody signed in: 303 to the login page; another community's topic or an unknown one: the same
 coded 404. The meeting's record (kind ``record``) is meeting/record's export of the meeting's log,
 signed with the server's key like the record's own downloads; before the meeting has ended: 409
-``meeting_not_ended``. The full intake form (with the proposer's contact) is only here, for staff;
+``meeting_not_ended``. Any other record before its stage (dossier.available): 409
+``document_not_ready``. The full intake form (with the proposer's contact) is only here, for staff;
 the public pages get the public copy. Building files (WeasyPrint) runs in a worker thread.
 
 Wired by meeting/topics/public.py's ``routes`` (one registration in server.py).
@@ -28,7 +29,7 @@ from ...signing import Signer
 from . import labels as L
 from .adapter import deadline_lines, dossier_from_state
 from .archive import build_archive, folder_name
-from .dossier import BUILDERS, Dossier
+from .dossier import BUILDERS, Dossier, available
 from .render import CONTENT_TYPES, render, stable_zip
 
 FORMATS = ("docx", "pdf", "html")
@@ -89,7 +90,8 @@ def routes(topics, signer: Signer | None = None) -> list[Route]:
         d = dossier_from_state(state, community=community, announcement_url=f"{base}/p/{state.id}"
                                if state.announcement else "",
                                results_url=f"{base}/p/{state.id}/results" if state.outcome else "",
-                               deadline_lines=deadline_lines(dues), staff_name=staff_namer(request))
+                               deadline_lines=deadline_lines(dues), staff_name=staff_namer(request),
+                               now=topics.clock())
         rows: list = []
         ended = False
         mid = state.plan.meeting_id if state.plan else None
@@ -122,6 +124,11 @@ def routes(topics, signer: Signer | None = None) -> list[Route]:
         if kind == "record":
             if not (ended and rows):
                 return _error(DomainError("meeting_not_ended"), 409)
+        elif not available(d, ended and bool(rows))[kind]:
+            from ..errors import TopicError
+
+            return _error(TopicError("document_not_ready", document=title), 409)
+        if kind == "record":
             now = topics.clock()
             out = await asyncio.to_thread(export, rows, d["plan"]["meeting_id"], fmt, now, signer, key_url(request))
             data = stable_zip(out.data) if fmt == "docx" else out.data
