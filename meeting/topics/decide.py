@@ -33,6 +33,7 @@ NOT_IN_CATALOGUE = "none"  # review: the reviewer found the matter in no entry o
 FORMS = ("onsite", "online", "mixed")
 IMPLEMENTERS = ("community", "other", "reported_up")
 CHANNELS = ("board", "wechat", "online", "broadcast")  # 000 表3 (公告栏, 微信群, 网站/公众号, 广播)
+RECEIVED = ("phone", "in_person")  # how staff received a topic they enter (电话, 来访)
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_COUNT = 4
@@ -198,6 +199,12 @@ def _submit(args: Mapping[str, object], actor: Actor, now: int, ctx: Context) ->
     payload = {"topic": ctx.topic_id, "community": ctx.community_id, "number": ctx.number,
                "source": "resident" if actor.role == "resident" else "staff", "category": category,
                **fields, "photos": photos}
+    if actor.role != "resident":  # staff entering a topic received by phone or in person (000 表1 intake)
+        received = args.get("received")
+        if received not in (None, ""):
+            if received not in RECEIVED:
+                raise TopicError("topic_bad_field", field="received")
+            payload["received"] = received
     return [_ev("topic_submitted", payload, actor, now)]
 
 

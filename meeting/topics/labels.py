@@ -35,6 +35,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                 "online": ("网站或公众号", "website or public account"), "broadcast": ("广播", "broadcast")},
     "source": {"resident": ("居民提交", "by a resident"), "staff": ("工作人员登记", "entered by staff"),
                "reconsult": ("再次协商", "re-consultation")},
+    "received": {"phone": ("电话", "by phone"), "in_person": ("来访", "in person")},
     "outcome": {"a": ("a 协商通过", "a agreed"), "b": ("b 终止协商", "b terminated"),
                 "c": ("c 再次协商", "c re-consult"), "d": ("d 提交五议两公开", "d escalated")},
     "deadline": {

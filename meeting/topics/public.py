@@ -9,7 +9,8 @@ residents' chat groups, and the printable A4 notice.
                                      the engine accepted, and the comment form while the engine accepts
                                      comments; then the final result
     POST /p/{topic_id}/results       a resident's comment (name optional, text; CSRF) → TopicService
-                                     ``comment``; refusals come back on the page, coded, zh and en;
+                                     ``comment``, then 303 to the page (its thank-you once, by a
+                                     one-time cookie); refusals come back on the page, coded, zh and en;
                                      rate-limited per address and per topic (429 comments_too_fast /
                                      comments_busy, TopicService.admit_comment)
 
@@ -63,6 +64,11 @@ MAX_FORM_BYTES = 16 * 1024
 NOTICE_FORMATS = ("pdf", "docx")
 CONFLICTS = ("publicity_closed", "topic_wrong_status", "topic_conflict")
 TOO_MANY = ("comments_too_fast", "comments_busy")  # the rate limit: 429 with Retry-After
+# POST-redirect-GET: a comment taken sets this one-time cookie (the topic's id, path of its results
+# page); the next GET of the page shows the thank-you and deletes it, so a reload does not show it
+# again and no "?sent=1" stays in the address to be bookmarked or shared
+SENT_COOKIE = "yishi_sent"
+SENT_MAX_AGE_S = 300
 
 
 # ---- what the pages may show (no contact data, ever) ---------------------------------------------
@@ -272,15 +278,18 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
         token = await asyncio.to_thread(csrf_token, request) if view["open"] else ""
         status = 200 if error is None else int(getattr(error, "status", 0) or (
             409 if error.code in CONFLICTS else 429 if error.code in TOO_MANY else 400))
+        sent = error is None and request.cookies.get(SENT_COOKIE) == s.id
         response = page(request, lang, "public/results.html", status=status, t=announcement_view(s, community),
                         r=view, url=here, qr=qr_svg(here), og_description=og_description(s, view, lang, True),
-                        csrf=token, error=error, form=form or {}, sent=request.query_params.get("sent") == "1",
+                        csrf=token, error=error, form=form or {}, sent=sent,
                         path=f"/p/{quote(s.id)}/results",
                         announcement_url=f"/p/{quote(s.id)}",
                         next_url=f"/p/{quote(s.next_round)}" if s.next_round and await _announced(s.next_round)
                         else "")
         if error is not None and error.code in TOO_MANY:
             response.headers["Retry-After"] = str(int(error.details.get("retry_after") or 60))
+        if sent:  # shown once
+            response.delete_cookie(SENT_COOKIE, path=f"/p/{quote(s.id)}/results")
         return set_pre_cookie(request, response)
 
     async def comment(request: Request) -> Response:
@@ -310,7 +319,10 @@ def routes(service, base_url: str = "", signer: Signer | None = None, clock: Cal
                                          "text": values.get("text", "")}))
         except DomainError as exc:
             return await results(request, exc, values)
-        return RedirectResponse(f"/p/{quote(s.id)}/results?sent=1#comments", status_code=303)
+        response = RedirectResponse(f"/p/{quote(s.id)}/results#comments", status_code=303)
+        response.set_cookie(SENT_COOKIE, s.id, max_age=SENT_MAX_AGE_S, path=f"/p/{quote(s.id)}/results",
+                            httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        return response
 
     return [
         *document_routes(topics, signer),

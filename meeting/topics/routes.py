@@ -222,6 +222,9 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
                      (("moderator", Role.MODERATOR), ("recorder", Role.RECORDER), ("projector", Role.PROJECTOR))}
             if staff.role == "supervisor":
                 links = {"projector": links["projector"]}
+            # the meeting's own page on /admin: every join link, the printable join sheet with QR
+            # codes (what each role may see there is that page's decision)
+            links["all"] = f"/admin/meetings/{mid}"
         actor = D.Actor(actor_role(staff), staff.id)
         may = D.allowed(state, actor, service.clock())
         records = await topics.records(state)  # which of the five records exist at this stage (the service says)

@@ -371,9 +371,10 @@ class TopicService:
                 raise TopicError("topic_not_found")
             ctx = await self._context(s, command, actor, args)
             now = self.clock()
-            events = D.decide(s, command, args, actor, now, ctx)
-            if command == "reconsult":
+            if command == "reconsult":  # the new round's id and number exist only in its transaction
+                D.decide(s, command, args, actor, now, D.Context(topic_id="pending", number="0000-000"))  # refuse first
                 return await self._reconsult(loaded, actor, args, now)
+            events = D.decide(s, command, args, actor, now, ctx)
             try:
                 stored = await asyncio.to_thread(self.store.append, topic_id, loaded.last_hash, s.version + 1, events)
             except Conflict:  # another process wrote first: forget the cached state
@@ -390,6 +391,10 @@ class TopicService:
             D.decide(s, command, args, actor, self.clock(), D.Context(meeting_id="pending"))  # refuse first
             assert s.plan is not None
             meeting_id = f"{s.id}r{s.plan.revision}"
+            # the meeting belongs to the topic's community before it exists (as /admin does it): a
+            # crash in between leaves a row that points at no meeting, never a meeting of nobody's
+            if self.on_meeting is not None:
+                await asyncio.to_thread(self.on_meeting, meeting_id, s.community_id)
             if await asyncio.to_thread(self.meetings.store.meeting, meeting_id) is None:
                 plan = {"scheduled_at": s.plan.scheduled_at, "place": s.plan.place, "form": s.plan.form,
                         "moderator": s.plan.moderator, "recorder": s.plan.recorder,
@@ -402,8 +407,6 @@ class TopicService:
                     pass  # created by an earlier try of this same approval
                 except DomainError as exc:
                     raise TopicError("bad_plan", reason=str(exc.details.get("reason") or exc.code)[:80]) from None
-            if self.on_meeting is not None:
-                await asyncio.to_thread(self.on_meeting, meeting_id, s.community_id)
             return D.Context(meeting_id=meeting_id)
         if command == "review":
             settings = await self.settings(s.community_id)

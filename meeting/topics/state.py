@@ -214,6 +214,7 @@ class TopicState:
     closed_at: int | None = None
     close_note: str = ""
     history: tuple[tuple[str, int, str], ...] = field(default=())  # (event type, at, actor)
+    received: str = ""  # a staff entry: phone | in_person ("" when not said, and for residents' proposals)
 
     def task(self, task_id: int) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
@@ -255,7 +256,7 @@ def evolve(state: TopicState | None, e: Event) -> TopicState:
             description=str(p["description"]),
             proposer=Proposer(str(p["name"]), str(p["contact"]), str(p["building"])),
             photos=tuple(Photo(str(x["hash"]), str(x["mime"]), int(x["size"])) for x in p.get("photos", [])),
-            submitted_at=e.at, submitted_by=e.actor,
+            submitted_at=e.at, submitted_by=e.actor, received=str(p.get("received") or ""),
             previous=None if prev is None else Previous(str(prev["topic"]), str(prev["number"]),
                                                         str(prev["meeting"]), _items(prev["items"])),
         )

@@ -21,7 +21,7 @@ import zipfile
 from datetime import datetime, timedelta
 
 import docx
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from meeting.topics.catalogue import DEFAULT_ENTRIES
 from meeting.topics.decide import CHINA
@@ -61,7 +61,11 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
             staff.get_by_test_id("admin-password").fill(PASSWORD)
             with staff.expect_navigation():
                 staff.get_by_test_id("admin-login").click()
-        staff.goto(f"{server.url}/staff/topics")
+        # a community worker finds the topics from /admin (and /admin from the topics)
+        with staff.expect_navigation():
+            staff.get_by_test_id("admin-topics-link").click()
+        assert staff.url.rstrip("/").endswith("/staff/topics")
+        assert staff.locator("header nav a[href='/admin']").count() == 1
         intake_link = staff.locator("#intake-link").get_attribute("href")
         assert intake_link and "/propose" in intake_link
 
@@ -112,6 +116,25 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         moderator = staff.locator("#meeting-links a[data-role=moderator]").get_attribute("href")
         recorder = staff.locator("#meeting-links a[data-role=recorder]").get_attribute("href")
         shot(staff, "topic-2-staff-announced")
+
+        # the meeting the plan created is the community's: its /admin page (every join link, the
+        # join sheet) from the topic page, and the /admin list; the moderator's screen opens with
+        # the plan's roster
+        with staff.expect_navigation():
+            staff.locator("#meeting-links a[data-role=all]").click()
+        meeting_id = staff.url.rstrip("/").rsplit("/", 1)[1]
+        assert meeting_id == f"{topic_id}r1"
+        assert staff.get_by_test_id("admin-link-moderator").get_attribute("href").endswith(moderator)
+        assert staff.get_by_test_id("admin-sheet").count() == 1
+        staff.goto(f"{server.url}/admin")
+        assert "3幢加装电梯" in staff.get_by_test_id("admin-meetings").inner_text()
+        screen = staff_ctx.new_page()
+        screen.set_default_timeout(15_000)
+        screen.goto(server.url + moderator)
+        expect(screen.locator("#conn")).to_have_attribute("data-state", "online")
+        expect(screen.get_by_test_id("roster")).to_contain_text("赵师傅")
+        screen.close()
+        staff.goto(server.url + href)
 
         # ---- the public announcement, on a phone: the link the staff page gives ----
         assert staff.locator("#record-links li[data-kind=record]").get_attribute("data-ready") == "0"
@@ -169,7 +192,11 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
             phone.get_by_test_id("comment-submit").click()
         assert phone.get_by_test_id("comment-sent").is_visible(), phone.locator("main").inner_text()[-1200:]
         assert "支持，希望尽快施工" in phone.get_by_test_id("pub-comments").inner_text()
+        assert "sent" not in phone.url  # POST-redirect-GET: nothing in the address to show it again
         shot(phone, "topic-5-results-phone")
+        phone.reload()  # the thank-you was shown once; the reloaded page (fully loaded) has none
+        assert phone.get_by_test_id("pub-comments").is_visible()
+        assert phone.get_by_test_id("comment-sent").count() == 0
 
         # ---- implementation: who, a task, the supervision committee's report ----
         staff.goto(server.url + href)

@@ -745,3 +745,57 @@ def test_the_operator_resets_a_forgotten_admin_password_from_the_command_line(si
     moved = cli("assign-meeting", mid, "--community", "和平社区")
     assert moved.returncode == 0, moved.stderr
     assert "交给和平社区的会" in b_admin.get("/admin").text and b_admin.get(f"/admin/meetings/{mid}").status_code == 200
+
+
+def test_a_topics_meeting_is_its_communitys_and_admin_and_topics_lead_to_each_other(site):
+    """A community worker finds the topics from /admin and /admin from the topics; approving a plan
+    creates the live meeting in the topic's community (its /admin list, not another's), and the
+    topic page leads to the meeting's join links."""
+    from datetime import datetime, timedelta
+
+    from meeting.topics.catalogue import DEFAULT_ENTRIES
+    from meeting.topics.decide import CHINA
+
+    _cid, a_token = bootstrap(site.url, "议题社区", "topics-admin")  # communities of this test's own
+    bootstrap(site.url, "邻居社区", "neighbour-admin")
+    a, _token = log_in(site.url, "topics-admin")
+    b, _ = log_in(site.url, "neighbour-admin")
+    home = a.get("/admin").text
+    assert 'href="/staff/topics" data-testid="admin-topics-link"' in home
+    topics = a.get("/staff/topics").text
+    assert 'href="/admin"' in topics
+    resident = client(site.url, "10.30.0.1")
+    intake = re.search(r'href="([^"]*/c/\w+/propose)"', topics).group(1).replace(site.url, "")
+    r = resident.post(intake, data={"csrf": csrf_of(resident.get(intake).text), "name": "王阿姨",
+                                    "contact": "13800001111", "building": "5幢", "category": "building",
+                                    "title": "5幢路灯维修", "description": "5幢门口路灯坏了一个月"})
+    assert r.status_code == 303, r.text[:500]
+    topic = re.search(r'href="/staff/topics/(\w+)"[^>]*>[^<]*5幢路灯维修', a.get("/staff/topics").text).group(1)
+    url = f"/staff/topics/{topic}"
+    form = csrf_of(a.get(url).text)
+
+    def do(command: str, **data: str) -> None:
+        r = a.post(f"{url}/do/{command}", data={"csrf": form, **data})
+        assert r.status_code == 303, re.findall(r'data-code="(\w+)"', r.text)
+
+    do("review", decision="approved", matter=DEFAULT_ENTRIES[0], scope="on", feasible="on", track="immediate",
+       convener="李书记", recorder="小张", guide="老陈")
+    when = (datetime.now(CHINA) + timedelta(days=6)).strftime("%Y-%m-%dT19:00")
+    do("draft_plan", scheduled_at=when, place="议事厅", form="onsite", moderator="李书记", recorder="小张",
+       participants="王阿姨, 议题提出人\n赵师傅\n钱老师", items="修路灯", speech_minutes="3", speeches="2")
+    do("approve_plan")
+    page = a.get(url).text
+    meeting_page = re.search(r'href="(/admin/meetings/(\w+))" data-role="all"', page)
+    assert meeting_page and 'data-role="moderator"' in page and 'data-role="recorder"' in page
+    meeting_id = meeting_page.group(2)
+    assert meeting_id == f"{topic}r1"
+    assert "5幢路灯维修" in a.get("/admin").text and meeting_id in a.get("/admin").text
+    assert "5幢路灯维修" not in b.get("/admin").text and meeting_id not in b.get("/admin").text
+    assert b.get(meeting_page.group(1)).status_code == 404
+    links = a.get(meeting_page.group(1))
+    assert links.status_code == 200 and 'data-testid="admin-link-moderator"' in links.text
+    assert 'data-testid="admin-sheet"' in links.text
+    moderator = re.search(r'href="(/j/[^"]+)" data-role="moderator"', page).group(1)
+    assert moderator in links.text  # the topic page's moderator link is the meeting's own
+    ids = [m["id"] for m in httpx.get(f"{site.url}/api/meetings", headers=bearer(a_token)).json()["meetings"]]
+    assert meeting_id in ids

@@ -310,3 +310,16 @@ def test_the_next_round_number_is_kept_on_the_earlier_round():
     t = held("c")
     s = t.do("reconsult", ctx=Context(topic_id="t2", number="2026-002"))
     assert s.next_round == "t2" and s.next_number == "2026-002"
+
+
+def test_a_staff_entry_says_how_it_was_received_and_a_resident_cannot_claim_it():
+    ctx = Context(topic_id="t2", community_id="c1", number="2026-002")
+    now = ms(date(2026, 11, 2))
+    log = decide(None, "submit", {**PROPOSAL, "received": "in_person"}, STAFF, now, ctx)
+    assert log[0].payload["received"] == "in_person" and replay(log).received == "in_person"
+    assert replay(log).source == "staff"
+    assert replay(decide(None, "submit", PROPOSAL, STAFF, now, ctx)).received == ""  # not said
+    assert "received" not in decide(None, "submit", {**PROPOSAL, "received": "phone"}, RESIDENT, now, ctx)[0].payload
+    for bad in ("fax", 3, ["phone"]):
+        assert refused("topic_bad_field", decide, None, "submit", {**PROPOSAL, "received": bad}, STAFF, now,
+                       ctx).details["field"] == "received"

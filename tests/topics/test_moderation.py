@@ -27,6 +27,7 @@ from meeting.topics.decide import Actor
 from meeting.topics.public import routes as public_routes
 from meeting.topics.routes import routes as topic_routes, topic_service
 from meeting.topics.store import TopicStore
+from tests.server.conftest import databases  # noqa: F401 - the PostgreSQL fixture
 from tests.topics.test_public import PASSWORD, Clock, announced, hold_meeting, public_csrf, run, step
 
 KINDS = ("intake", "plan", "notice", "record", "report")
@@ -39,8 +40,19 @@ def assert_refused(response, code: str, status: int = 400) -> None:
 
 @pytest.fixture
 def site(tmp_path):
+    yield from make_site(f"sqlite:///{tmp_path / 'y.db'}", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_site(request, tmp_path):
+    """The site on SQLite and on PostgreSQL (127.0.0.1:5432; skipped when it is not there, failed under CI)."""
+    url = f"sqlite:///{tmp_path / 'y.db'}" if request.param == "sqlite" else request.getfixturevalue("databases")()
+    yield from make_site(url, tmp_path)
+
+
+def make_site(url: str, tmp_path):
     workdays.set_notices([])
-    store = Store(f"sqlite:///{tmp_path / 'y.db'}")
+    store = Store(url)
     clock = Clock()
     service = Service(store, b"test-secret", clock=clock)
     accounts = Accounts(store.engine, b"test-secret", "", clock=lambda: clock.now / 1000,
@@ -53,7 +65,8 @@ def site(tmp_path):
     app.state.accounts = accounts
     with TestClient(app, follow_redirects=False) as client:
         yield {"client": client, "accounts": accounts, "here": here, "staff": staff, "service": service,
-               "clock": clock, "topics": topic_service(service), "store": store, "app": app, "path": tmp_path}
+               "clock": clock, "topics": topic_service(service), "store": store, "app": app, "path": tmp_path,
+               "url": url}
     workdays.set_notices([])
     store.close()
 
@@ -214,7 +227,8 @@ def test_a_supervisor_may_not_hide_a_comment(site):
 
 
 # ---- 3. the rate limit ------------------------------------------------------------------------------
-def test_one_address_may_send_only_so_many_comments_in_the_window(site):
+def test_one_address_may_send_only_so_many_comments_in_the_window(db_site):
+    site = db_site
     topic_id = announced(site)
     hold_meeting(site, topic_id)
     step(site, topic_id, "record_outcome", after_ms=600_000)
@@ -234,7 +248,8 @@ def test_one_address_may_send_only_so_many_comments_in_the_window(site):
     assert len(run(site, site["topics"].get, topic_id).comments) == limit + 2
 
 
-def test_a_topic_takes_only_so_many_comments_in_the_window_from_all_addresses(site, monkeypatch):
+def test_a_topic_takes_only_so_many_comments_in_the_window_from_all_addresses(db_site, monkeypatch):
+    site = db_site
     monkeypatch.setattr(topic_service_module, "COMMENTS_PER_TOPIC", 3)
     topic_id = announced(site)
     hold_meeting(site, topic_id)
@@ -247,13 +262,13 @@ def test_a_topic_takes_only_so_many_comments_in_the_window_from_all_addresses(si
     assert len(run(site, site["topics"].get, topic_id).comments) == 3
 
 
-def test_the_rate_limit_holds_across_worker_processes_on_one_database(site):
-    """Two stores on one database file (two workers): what one admitted counts for the other; a
-    refused attempt is not counted; the address is stored only as a keyed hash."""
+def test_the_rate_limit_holds_across_worker_processes_on_one_database(db_site):
+    """Two stores on one database (two workers, each its own engine and pool): what one admitted
+    counts for the other; a refused attempt is not counted; the address is stored only as a keyed hash."""
+    site = db_site
     a = TopicStore(site["store"].engine)
-    from sqlalchemy import create_engine
-
-    b = TopicStore(create_engine(f"sqlite:///{site['path'] / 'y.db'}"))
+    other = Store(site["url"])  # the second worker's own engine (SQLite file or PostgreSQL database)
+    b = TopicStore(other.engine)
     now, window = 10_000_000, 600_000
     for n in range(3):
         assert (a if n % 2 else b).admit_comment("t1", "addr-hash", now + n, window, 3, 100) is None
@@ -263,3 +278,74 @@ def test_the_rate_limit_holds_across_worker_processes_on_one_database(site):
     assert a.admit_comment("t1", "addr-hash", now + window + 1, window, 3, 100) is None  # the oldest left
     key = site["topics"].address_key("10.9.9.9")
     assert "10.9.9.9" not in key and len(key) == 64
+    other.close()
+
+
+def test_attempts_at_once_from_many_connections_never_admit_more_than_the_limit(db_site):
+    """Twelve attempts from one address at the same moment, each on a connection of its own (half
+    on each of two workers' engines): at most the limit is admitted, and what was admitted is
+    exactly what stays counted (a refused attempt takes its row back)."""
+    import threading
+
+    from sqlmodel import Session, func, select
+
+    from meeting.topics.store import TopicCommentHitRow
+
+    site = db_site
+    other = Store(site["url"])
+    stores = [TopicStore(site["store"].engine), TopicStore(other.engine)]
+    now, window, limit, tries = 20_000_000, 600_000, 5, 12
+    barrier = threading.Barrier(tries)
+    answers: list[object] = []
+    failures: list[BaseException] = []
+
+    def attempt(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            answers.append(stores[n % 2].admit_comment("t9", "one-address", now, window, limit, 1000))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(tries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not failures, failures
+    admitted = sum(1 for a in answers if a is None)
+    assert len(answers) == tries and admitted <= limit  # may refuse too many at once, never admits too many
+    assert all(a is None or a[0] == "address" for a in answers)
+
+    def kept() -> int:
+        with Session(site["store"].engine) as s:
+            return int(s.exec(select(func.count()).select_from(TopicCommentHitRow).where(
+                TopicCommentHitRow.address == "one-address")).one())
+
+    assert kept() == admitted
+    # the refused ones took their rows back: one at a time, the address gets exactly up to the limit
+    for n in range(limit - admitted):
+        assert stores[n % 2].admit_comment("t9", "one-address", now + 1 + n, window, limit, 1000) is None
+    assert stores[0].admit_comment("t9", "one-address", now + 100, window, limit, 1000)[0] == "address"
+    assert kept() == limit
+    other.close()
+
+
+def test_staff_open_the_next_round_from_the_topic_page(site):
+    """Class c: the staff page's re-consult form opens the linked round (the service once refused
+    every re-consultation: the engine was asked before the new round had an id)."""
+    topic_id = announced(site)
+    hold_meeting(site, topic_id, ("yes", "no", "no"), "c", when="明年开春", terms="先做安全评估")
+    step(site, topic_id, "record_outcome", after_ms=600_000)
+    client = staff_client(site)
+    url = f"/staff/topics/{topic_id}"
+    page = client.get(url).text
+    assert 'id="form-reconsult"' in page and 'id="form-escalate"' not in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = client.post(f"{url}/do/reconsult", data={"csrf": token})
+    assert r.status_code == 303, r.text[:800]
+    earlier = client.get(url).text
+    assert 'data-status="reconsulted"' in earlier
+    new_id = re.search(r'<a href="/staff/topics/(\w+)">', earlier.split('data-status="reconsulted"')[1]).group(1)
+    new = client.get(f"/staff/topics/{new_id}").text
+    assert 'data-status="approved"' in new and "先做安全评估" in new and 'id="form-draft_plan"' in new
+    assert_refused(client.post(f"{url}/do/reconsult", data={"csrf": token}), "already_reconsulted")

@@ -94,9 +94,11 @@ def announced(site) -> str:
     return state.id
 
 
-def hold_meeting(site, topic_id: str) -> None:
-    """The live meeting the plan created, held quickly through the meeting Service: two voters sign
-    in, adopt the rules, vote the item through, the outcome is declared and the meeting ends."""
+def hold_meeting(site, topic_id: str, choices: tuple[str, ...] = ("yes", "yes", "no"), outcome: str = "a",
+                 **details: str) -> None:
+    """The live meeting the plan created, held quickly through the meeting Service: three voters sign
+    in, adopt the rules, vote on the item (``choices``), the outcome is declared (class a by default,
+    with its implementation opinion) and the meeting ends."""
     service = site["service"]
     state = run(site, site["topics"].get, topic_id)
     mid = state.plan.meeting_id
@@ -118,10 +120,12 @@ def hold_meeting(site, topic_id: str) -> None:
     do(mod, "declare_open")
     do(mod, "begin_item", item=0)
     do(mod, "open_vote", kind="item")
-    for pid, choice in zip(voters, ("yes", "yes", "no"), strict=True):
+    for pid, choice in zip(voters, choices, strict=True):
         do(MeetingActor(Role.PARTICIPANT, pid), "cast_vote", choice=choice)
     do(mod, "close_vote")
-    do(mod, "declare_outcome", item=0, outcome="a", what="申报加装电梯", who="社区居委会", by_when="2027-03-31")
+    if outcome == "a" and not details:
+        details = {"what": "申报加装电梯", "who": "社区居委会", "by_when": "2027-03-31"}
+    do(mod, "declare_outcome", item=0, outcome=outcome, **details)
     do(mod, "end_meeting")
 
 
@@ -201,9 +205,15 @@ def test_results_page_shows_the_outcome_and_takes_a_comment(site):
     assert '<meta property="og:title" content="协商结果公示：3幢加装电梯">' in page
     token = public_csrf(client, url)
     r = client.post(url, data={"csrf": token, "name": "3幢居民", "text": "支持，请尽快施工"})
-    assert r.status_code == 303 and r.headers["location"].endswith("/results?sent=1#comments")
-    page = client.get(url + "?sent=1").text
+    # POST-redirect-GET: the address carries no "?sent=1"; the thank-you shows once (a one-time
+    # cookie of this page's path), and a reload or another visitor does not see it
+    assert r.status_code == 303 and r.headers["location"] == f"{url}#comments"
+    assert "yishi_sent=" in r.headers["set-cookie"] and f"Path={url}" in r.headers["set-cookie"]
+    page = client.get(url).text
     assert "支持，请尽快施工" in page and "3幢居民" in page and 'data-testid="comment-sent"' in page
+    again = client.get(url).text
+    assert "支持，请尽快施工" in again and 'data-testid="comment-sent"' not in again
+    assert 'data-testid="comment-sent"' not in client.get(url + "?sent=1").text  # the old address shows nothing
     assert len(run(site, site["topics"].get, topic_id).comments) == 1
     assert CONTACT not in page
 
@@ -290,3 +300,41 @@ def test_the_record_is_refused_before_the_meeting_has_ended(site):
     assert r.status_code == 409 and r.json()["error"]["code"] == "meeting_not_ended"
     r = site["client"].get(f"/staff/topics/{topic_id}/documents/notice.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+# ---- re-consultation (class c) and escalation (class d) over the real services -----------------------
+def test_a_re_consultation_opens_a_linked_round_whose_meeting_names_the_earlier_one(site):
+    topic_id = announced(site)
+    hold_meeting(site, topic_id, ("yes", "no", "no"), "c", when="2027年春节后", terms="先做结构安全评估")
+    step(site, topic_id, "record_outcome", after_ms=600_000)
+    first = run(site, site["topics"].get, topic_id)
+    assert [i.outcome for i in first.outcome.items] == ["c"]
+    earlier = step(site, topic_id, "reconsult")
+    assert earlier.status == "reconsulted" and earlier.next_round and earlier.next_number == "2026-002"
+    new = run(site, site["topics"].get, earlier.next_round)
+    assert new.status == "approved" and new.source == "reconsult" and new.number == "2026-002"
+    assert new.previous.topic_id == topic_id and new.previous.meeting_id == first.plan.meeting_id
+    assert dict(new.previous.items[0].details)  # the earlier round's record (the re-consult terms) is carried
+    assert "先做结构安全评估" in str(new.previous.items[0].details)
+    # its plan creates a meeting that names the earlier meeting (003: repeated rounds)
+    step(site, new.id, "draft_plan", {**PLAN, "scheduled_at": "2026-12-10T19:00"})
+    planned = step(site, new.id, "approve_plan")
+    live = run(site, site["service"].get, planned.plan.meeting_id).state
+    assert live.config["previous_meeting"] == first.plan.meeting_id
+    # the public results page of the first round says a new round was opened, with its number
+    page = site["client"].get(f"/p/{topic_id}/results").text
+    assert 'data-testid="pub-reconsulted"' in page and "2026-002" in page
+    assert "先做结构安全评估" in page
+    assert f'href="/p/{new.id}"' not in page  # not announced yet: no link to a page that does not exist
+    step(site, new.id, "announce", {"channels": ["board"]})
+    assert f'href="/p/{new.id}"' in site["client"].get(f"/p/{topic_id}/results").text
+
+
+def test_an_escalated_item_is_marked_as_handed_to_the_residents_decision_procedure(site):
+    topic_id = announced(site)
+    hold_meeting(site, topic_id, ("yes", "yes", "no"), "d", note="涉及全体居民，提交居民会议")
+    step(site, topic_id, "record_outcome", after_ms=600_000)
+    state = step(site, topic_id, "escalate", {"note": "提交居民会议表决"})
+    assert state.status == "escalated" and state.escalated_at is not None
+    page = site["client"].get(f"/p/{topic_id}/results").text
+    assert 'data-testid="pub-escalated"' in page and "五议两公开" in page

@@ -135,7 +135,7 @@ def dossier_from_state(s: TopicState, community: str = "", announcement_url: str
         }
     intake: D.Intake = {
         "number": s.number, "submitted_at": s.submitted_at,
-        "channel": "qr" if s.source == "resident" else ("staff" if s.source == "staff" else s.source),
+        "channel": "qr" if s.source == "resident" else (s.received or "staff") if s.source == "staff" else s.source,
         "category": s.category, "title": s.title, "description": s.description,
         "proposer_name": s.proposer.name, "proposer_unit": s.proposer.building,
         "proposer_contact": s.proposer.contact, "photos": len(s.photos),
