@@ -15,7 +15,8 @@ Measured, per run, for a first visit (empty cache) and a repeat visit (same brow
   as DevTools counts them; the Socket.IO polling requests included, WebSocket frames not);
 - the time from navigation start until the greeting and the sign-in button are shown (painted
   with the page), and until the page is usable: shown and the socket connected
-  (#conn[data-state=online]).
+  (#conn[data-state=online]); each noted by a MutationObserver at the first change of the DOM
+  after which it holds (no polling step).
 Also the uncompressed size of each resource of the page. Results are recorded in
 docs/performance.md. Traffic goes only to 127.0.0.1; every wait is bounded.
 """
@@ -54,6 +55,50 @@ USABLE = """() => {
   const conn = document.getElementById("conn");
   const shown = (n) => n && n.offsetParent !== null && n.textContent.trim() !== "";
   return shown(hello) && shown(button) && conn && conn.dataset.state === "online" ? performance.now() : false;
+}"""
+
+
+# In every document, before its scripts: note the first moment SHOWN and USABLE hold, checked on
+# every change of the DOM (a MutationObserver), so the times are not rounded up to a polling step.
+MARKS = f"""(() => {{
+  const shownNow = {SHOWN};
+  const usableNow = {USABLE};
+  window.__marks = {{ shown: null, usable: null }};
+  const check = () => {{
+    if (window.__marks.shown === null) window.__marks.shown = shownNow() || null;
+    if (window.__marks.usable === null) window.__marks.usable = usableNow() || null;
+  }};
+  new MutationObserver(check).observe(document,
+    {{ subtree: true, childList: true, attributes: true, characterData: true }});
+}})();"""
+
+
+# --websocket-first: socket.io-client told to try WebSocket before long-polling, without changing
+# live.js (the option is added to every io() call of the page).
+WEBSOCKET_FIRST = """(() => {
+  let wrapped;
+  Object.defineProperty(window, "io", { configurable: true, get: () => wrapped, set: (io) => {
+    const first = ["websocket", "polling"];
+    wrapped = Object.assign((url, opts) => io(typeof url === "object" ? { ...url, transports: first } : url,
+      { ...(opts || {}), transports: first }), io);
+  } });
+})();"""
+
+
+TIMELINE = """() => {
+  const row = (name, e) => ({ name, start: e.startTime, request: e.requestStart, first_byte: e.responseStart,
+    end: e.responseEnd, worker: e.workerStart || 0 });
+  const short = (u) => u.replace(location.origin, "").replace(/\\?v=\\w+/, "").replace(/\\/j\\/[^/?]+/, "/j/<token>");
+  return [row("page " + short(location.href), performance.getEntriesByType("navigation")[0]),
+    ...performance.getEntriesByType("resource").map((e) => row(short(e.name).slice(0, 60), e))];
+}"""
+
+
+SETTLED = """async () => {
+  const boot = JSON.parse(document.getElementById("boot").textContent);
+  if (!boot.shell || !("caches" in window)) return true;
+  const cache = await caches.open("yishi-shell-v1");
+  return !!(await cache.match(location.pathname));
 }"""
 
 
@@ -131,6 +176,15 @@ class SlowLine:
         self.thread.join(5)
 
 
+def settle(page, timeout_s: float = 15.0) -> None:
+    """Wait (bounded) until SETTLED holds. Not wait_for_function: it does not await a promise."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(SETTLED):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page did not settle (no service worker copy of the page)")
+        page.wait_for_timeout(100)
+
+
 def visit(page, cdp, url: str) -> dict:
     """Load the page and wait until it is usable; returns ms to usable, bytes and resources."""
     sizes: dict[str, dict] = {}
@@ -156,8 +210,10 @@ def visit(page, cdp, url: str) -> dict:
     cdp.on("Network.dataReceived", on_data)
     cdp.on("Network.requestServedFromCache", on_cached)
     page.goto(url, wait_until="commit", timeout=60_000)
-    shown_ms = page.wait_for_function(SHOWN, polling=20, timeout=60_000).json_value()
-    usable_ms = page.wait_for_function(USABLE, polling=20, timeout=60_000).json_value()
+    marks = page.wait_for_function("() => window.__marks && window.__marks.usable !== null && window.__marks",
+                                   polling=50, timeout=60_000).json_value()
+    shown_ms, usable_ms = marks["shown"], marks["usable"]
+    timeline = page.evaluate(TIMELINE)
     page.wait_for_timeout(200)  # the last loadingFinished events of what was already received
     for name, fn in (("Network.responseReceived", on_response), ("Network.loadingFinished", on_finished),
                      ("Network.dataReceived", on_data), ("Network.requestServedFromCache", on_cached)):
@@ -170,10 +226,11 @@ def visit(page, cdp, url: str) -> dict:
                           "from_cache": d.get("from_cache", False)})
     return {"shown_ms": round(shown_ms), "usable_ms": round(usable_ms),
             "transferred": sum(r["transferred"] for r in resources),
-            "resources": sorted(resources, key=lambda r: -r["decoded"])}
+            "resources": sorted(resources, key=lambda r: -r["decoded"]), "timeline": timeline}
 
 
-def run(runs: int, cpu: float, devtools: bool) -> dict:
+def run(runs: int, cpu: float, devtools: bool, no_sw: bool = False,
+        websocket_first: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = ServerProcess(Path(tmp) / "data").start()
         line = None if devtools else SlowLine(server.port)
@@ -184,7 +241,11 @@ def run(runs: int, cpu: float, devtools: bool) -> dict:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 for _ in range(runs):
-                    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+                    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True,
+                                              service_workers="block" if no_sw else "allow")
+                    ctx.add_init_script(MARKS)
+                    if websocket_first:
+                        ctx.add_init_script(WEBSOCKET_FIRST)
                     page = ctx.new_page()
                     cdp = ctx.new_cdp_session(page)
                     cdp.send("Network.enable")
@@ -193,6 +254,10 @@ def run(runs: int, cpu: float, devtools: bool) -> dict:
                     if cpu > 1:
                         cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
                     first.append(visit(page, cdp, url))
+                    # The repeat visit comes once the first has settled: the service worker's copy of
+                    # the page stored (static/js/sw.js), when the browser runs one.
+                    if not no_sw:
+                        settle(page)
                     repeat.append(visit(page, cdp, url))
                     ctx.close()
                 browser.close()
@@ -206,13 +271,16 @@ def run(runs: int, cpu: float, devtools: bool) -> dict:
 
     return {
         "profile": {"down_kbps": 400, "up_kbps": 400, "rtt_ms": 400, "cpu_slowdown": cpu, "runs": runs,
-                    "line": "devtools" if devtools else "proxy"},
+                    "line": "devtools" if devtools else "proxy", "service_worker": not no_sw,
+                    "transports": "websocket, polling" if websocket_first else "polling, then upgrade"},
         "first": {"shown_ms_median": med(first, "shown_ms"), "usable_ms_median": med(first, "usable_ms"),
                   "usable_ms": [r["usable_ms"] for r in first],
-                  "transferred_median": med(first, "transferred"), "resources": first[0]["resources"]},
+                  "transferred_median": med(first, "transferred"), "resources": first[0]["resources"],
+                  "timeline": first[0]["timeline"]},
         "repeat": {"shown_ms_median": med(repeat, "shown_ms"), "usable_ms_median": med(repeat, "usable_ms"),
                    "usable_ms": [r["usable_ms"] for r in repeat],
-                   "transferred_median": med(repeat, "transferred"), "resources": repeat[0]["resources"]},
+                   "transferred_median": med(repeat, "transferred"), "resources": repeat[0]["resources"],
+                  "timeline": repeat[0]["timeline"]},
     }
 
 
@@ -221,15 +289,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cpu", type=float, default=1.0, help="CPU slowdown (Emulation.setCPUThrottlingRate)")
     ap.add_argument("--devtools", action="store_true", help="Chromium's DevTools throttling instead of the proxy")
+    ap.add_argument("--no-sw", action="store_true", help="block service workers (the page as without static/js/sw.js)")
+    ap.add_argument("--websocket-first", action="store_true", help="socket.io-client tries WebSocket first")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--timeline", action="store_true",
+                    help="print the first run's requests in time (ms from navigation start: start, request sent, "
+                         "first byte, end)")
     args = ap.parse_args()
-    result = run(args.runs, args.cpu, args.devtools)
+    result = run(args.runs, args.cpu, args.devtools, args.no_sw, args.websocket_first)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     p = result["profile"]
     print(f"participant page, {p['down_kbps']} kbps / {p['rtt_ms']} ms RTT ({p['line']}), CPU ×{p['cpu_slowdown']}, "
-          f"{p['runs']} runs")
+          f"{p['runs']} runs, service worker {'allowed' if p['service_worker'] else 'blocked'}, "
+          f"transports: {p['transports']}")
     for visit_name in ("first", "repeat"):
         r = result[visit_name]
         print(f"{visit_name:7} shown {r['shown_ms_median']:.0f} ms, usable {r['usable_ms_median']:.0f} ms "
@@ -238,6 +312,11 @@ def main() -> None:
         for res in r["resources"]:
             print(f"    {res['path'][:48]:48} {res['transferred'] / 1024:7.1f} KB on the wire  "
                   f"{res['decoded'] / 1024:7.1f} KB unpacked{'  (cache)' if res['from_cache'] else ''}")
+        if args.timeline:
+            print("    timeline of the first run (ms): start  request  first byte  end")
+            for e in r["timeline"]:
+                print(f"      {e['name'][:46]:46} {e['start']:6.0f} {e['request']:8.0f} {e['first_byte']:10.0f} "
+                      f"{e['end']:6.0f}{'  (service worker)' if e['worker'] else ''}")
 
 
 if __name__ == "__main__":

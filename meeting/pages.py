@@ -77,10 +77,21 @@ class CachedStatic(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
-        versioned = b"v=" in scope.get("query_string", b"")
         if response.status_code == 200:
-            response.headers["cache-control"] = LONG_CACHE if versioned else "no-cache"
+            response.headers["cache-control"] = LONG_CACHE if _current_version(path, scope) else "no-cache"
         return response
+
+
+def _current_version(path: str, scope: Scope) -> bool:
+    """Whether the request names the file's current version (?v=<hash>): only that URL may be kept
+    for a year. An old page asking for an old version gets today's file, to be revalidated."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    wanted = dict(part.partition("=")[::2] for part in query.split("&") if part).get("v")
+    file = STATIC / path
+    try:
+        return wanted is not None and file.is_file() and wanted == _file_version(path, file.stat().st_mtime_ns)
+    except (OSError, ValueError):
+        return False
 
 
 _T_CALL = re.compile(r"""\bt\(\s*(["'])((?:\\.|(?!\1).)*)\1""")
@@ -147,6 +158,8 @@ def routes(service: Service, base_url: str) -> list[Route]:
             "messages": screen_catalog(lang, role),
             "enums": labels.enums(lang),
         }
+        if role == Role.PARTICIPANT:
+            boot["shell"] = True   # live.js registers static/js/sw.js, which serves this page on the next visit
         # The phone paints the greeting and, if the person may sign in now, the sign-in buttons
         # with the page (allowed.sign_in as the socket would send it), before the socket connects.
         first = person_me(live.state, person, service.clock()) if role == Role.PARTICIPANT and person else None
@@ -166,6 +179,8 @@ def routes(service: Service, base_url: str) -> list[Route]:
             remote=remote,
         )
         response = HTMLResponse(html)
+        if role == Role.PARTICIPANT:
+            response.headers["x-yishi-shell"] = "1"   # static/js/sw.js may keep this page as the phone's shell
         if request.query_params.get("lang") in i18n.LANGS:
             response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
         return response
@@ -221,7 +236,13 @@ def routes(service: Service, base_url: str) -> list[Route]:
         events = await service.audit(meeting_id, max(0, live.state.version - AUDIT_TAIL), AUDIT_TAIL)
         return HTMLResponse(render(lang, PARTIALS[name], events=[audit_row(e, names, lang) for e in reversed(events)]))
 
-    return [Route("/j/{token}", screen), Route("/j/{token}/sheet", sheet), Route("/j/{token}/partial/{name}", partial)]
+    async def service_worker(request: Request) -> Response:
+        """static/js/sw.js at the root, so that its scope may be /j/ (the participants' pages)."""
+        return Response((STATIC / "js" / "sw.js").read_bytes(), media_type="text/javascript",
+                        headers={"cache-control": "no-cache"})
+
+    return [Route("/j/{token}", screen), Route("/j/{token}/sheet", sheet), Route("/j/{token}/partial/{name}", partial),
+            Route("/sw.js", service_worker)]
 
 
 def record_blocks(sections: list[Section]) -> list[tuple[bool, list[Section]]]:

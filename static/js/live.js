@@ -37,7 +37,14 @@
         target = target[path[i]];
       }
       const last = path[path.length - 1];
-      if (op[0] === "set") target[last] = op[2]; else delete target[last];
+      if (op[0] === "set") target[last] = op[2];
+      else if (op[0] === "order") {   // ["order", path, spec]: per item, an index into the old list or a new item
+        const old = Array.isArray(target[last]) ? target[last] : [];
+        target[last] = op[2].map((x) => (typeof x === "number" ? old[x] : x));
+      } else if (op[0] === "splice") {   // ["splice", path, start, count, items]: a list kept its head or tail
+        if (!Array.isArray(target[last])) target[last] = [];
+        target[last].splice(op[2], op[3], ...op[4]);
+      } else delete target[last];
     }
   }
 
@@ -51,6 +58,7 @@
         try { fn(state); } catch (err) { console.error(err); }
       }
       tickCountdowns();
+      keepShell();
       // htmx fragments refresh on this (hx-trigger="yishi:changed from:body").
       document.body.dispatchEvent(new CustomEvent("yishi:changed", { detail: { version: state.version } }));
       // htmx's throttle drops the changes inside its window with no trailing request, so once the
@@ -60,6 +68,23 @@
     });
   }
   let settleTimer = null;
+
+  // ---- the phone's page shell for the next visit (static/js/sw.js) ----------------------------
+  // Once the socket has given this page its state, the service worker keeps a fresh copy of the
+  // page (the next visit shows it with no round trip), and again whenever what the server puts in
+  // the page changes (whether the sign-in buttons are offered). Only on pages that ask for it.
+  let shellKey = null;
+  function keepShell() {
+    if (!boot.shell || !state.me || !("serviceWorker" in navigator)) return;
+    const signIn = state.me.allowed && state.me.allowed.sign_in;
+    const key = JSON.stringify([!!(signIn && signIn.ok), personName(boot.person)]);
+    if (key === shellKey) return;
+    shellKey = key;
+    navigator.serviceWorker.register("/sw.js", { scope: "/j/" })
+      .then(() => navigator.serviceWorker.ready)
+      .then((reg) => { if (reg.active) reg.active.postMessage({ type: "store", path: location.pathname }); })
+      .catch(() => { /* no service worker (plain HTTP, private mode): every visit loads the page */ });
+  }
 
   // ---- `me`: the version rule -----------------------------------------------------------------
   // A client keeps the newest `me` it received; it shows one only when its view's version is at
@@ -91,6 +116,18 @@
     } else {
       heldMe = { version, me };      // ahead of the view: wait for its delta
     }
+  }
+
+  /** A `me` patch {version, from_version, patch} of the newest me held (docs/protocol.md);
+   * when no me of from_version or later is held, a fresh snapshot brings one. */
+  function takeMePatch(msg) {
+    const base = heldMe || (state.me ? { version: state.meVersion, me: state.me } : null);
+    if (typeof msg.version !== "number" || (base && msg.version < base.version)) return;
+    if (!base || base.version < msg.from_version) { resync(); return; }
+    const me = JSON.parse(JSON.stringify(base.me));
+    applyPatch(me, msg.patch);
+    me.version = msg.version;
+    takeMe(msg.version, me);
   }
 
   function takeSnapshot(snap) {
@@ -155,7 +192,7 @@
     });
     socket.on("snapshot", takeSnapshot);
     socket.on("delta", onDelta);
-    socket.on("me", (msg) => takeMe(msg && msg.version, msg && msg.me));
+    socket.on("me", (msg) => (msg && msg.patch ? takeMePatch(msg) : takeMe(msg && msg.version, msg && msg.me)));
     return socket;
   }
 
@@ -356,6 +393,7 @@
   // Per command a verdict {ok} or {ok: false, code, message_zh, message_en}, with optional
   // `targets` (person -> verdict) and `options` (value -> verdict). Screens draw buttons from it:
   // a refused button is disabled and shows the refusal in the page's language.
+  const own = (v) => ({ ok: v.ok, code: v.code, message_zh: v.message_zh, message_en: v.message_en });
   const allowed = {
     /** The verdict of a command, or null when this connection does not send it. */
     of(name) {
@@ -363,11 +401,18 @@
       return (a && a[name]) || null;
     },
     ok(name) { const v = allowed.of(name); return !!(v && v.ok); },
-    target(name, pid) { const v = allowed.of(name); return (v && v.targets && v.targets[pid]) || null; },
-    option(name, value) { const v = allowed.of(name); return (v && v.options && v.options[String(value)]) || null; },
+    // Compact forms (docs/protocol.md): a target or option verdict `false` is the command's own refusal;
+    // a command with `others` lists in `targets` only the persons whose verdict is not `others`.
+    target(name, pid) {
+      const v = allowed.of(name);
+      if (!v) return null;
+      const x = v.targets && v.targets[pid];
+      return x === false ? own(v) : x || v.others || null;
+    },
+    option(name, value) { const v = allowed.of(name); const x = v && v.options && v.options[String(value)]; return x === false ? own(v) : x || null; },
     /** [key, verdict] of a command's targets or options, in the server's order. */
-    targets(name) { const v = allowed.of(name); return Object.entries((v && v.targets) || {}); },
-    options(name) { const v = allowed.of(name); return Object.entries((v && v.options) || {}); },
+    targets(name) { const v = allowed.of(name); return Object.entries((v && v.targets) || {}).map(([k, x]) => [k, x === false ? own(v) : x]); },
+    options(name) { const v = allowed.of(name); return Object.entries((v && v.options) || {}).map(([k, x]) => [k, x === false ? own(v) : x]); },
     /** The refusal message of a verdict in the page's language ("" when it is ok or missing). */
     why(verdict) { return verdict && !verdict.ok ? (boot.lang === "en" ? verdict.message_en : verdict.message_zh) || "" : ""; },
   };

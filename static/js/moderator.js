@@ -40,10 +40,79 @@
     return send(name, args);
   }
 
+  /** Send one command at a time. While one awaits its ack, a click is not sent: the console says
+   * so (a toast), so nothing is dropped silently; a key is queued instead (onKey). */
   async function send(name, args) {
-    if (READ_ONLY || busy) return null;
+    if (READ_ONLY) return null;
+    if (busy) { Y.toast(t("Wait: the previous command has not been answered yet")); return null; }
     busy = true;
-    try { return await Y.command(name, args); } finally { busy = false; }
+    try {
+      const ack = await Y.command(name, args);
+      // The keys queued meanwhile are decided on the `allowed` that came with this command, so
+      // wait (bounded) until the view has caught up with the ack's version.
+      if (ack && ack.ok && typeof ack.version === "number") await caughtUp(ack.version);
+      return ack;
+    } finally {
+      busy = false;
+      drainKeys();
+    }
+  }
+
+  // ---- keys pressed while a command awaits its ack: queued, in order ------------------------
+  const KEY_QUEUE_MAX = 5;
+  const keyQueue = [];
+  let waiters = [];
+  /** Resolves once the view's version reaches `version` (the delta and the `me` that go out before
+   * the ack), or after 3 s whatever happened; the server decides again anyway. */
+  function caughtUp(version) {
+    if (Y.state.version >= version) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = { version, resolve };
+      w.timer = setTimeout(() => { waiters = waiters.filter((x) => x !== w); resolve(); }, 3000);
+      waiters.push(w);
+    });
+  }
+  function wakeWaiters() {
+    const ready = waiters.filter((w) => Y.state.version >= w.version);
+    if (!ready.length) return;
+    waiters = waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) { clearTimeout(w.timer); w.resolve(); }
+  }
+
+  /** The keys waiting, shown under the console's next steps ("" hides the line). */
+  function showKeyQueue() {
+    const node = $("key-queue");
+    if (!node) return;
+    const keys = keyQueue.map((k) => k.toUpperCase()).join(" ");
+    setText(node, keys ? t("Keys waiting for the previous command: {keys}", { keys }) : "");
+    show(node, !!keys);
+  }
+
+  /** A shortcut: run now, or, while a command awaits its ack, queue it (shown on the console). */
+  function onKey(key) {
+    if (busy) {
+      if (keyQueue.length >= KEY_QUEUE_MAX) { Y.toast(t("Too many keys at once: this one was not taken")); return; }
+      keyQueue.push(key);
+      showKeyQueue();
+      return;
+    }
+    KEYS[key](Y.state.view);
+  }
+
+  /** Run the queued keys in order, each checked against `allowed` as it is now (a refused one shows
+   * the server's reason); stop when one sends a command (the rest wait for its ack) or opens the
+   * confirmation dialog (the rest are dropped, and the console says so). */
+  function drainKeys() {
+    while (!busy && keyQueue.length) {
+      if ($("confirm") && $("confirm").open) {
+        keyQueue.length = 0;
+        Y.toast(t("The keys pressed meanwhile were cancelled: answer the question first"));
+        break;
+      }
+      const key = keyQueue.shift();
+      if (Y.state.view) KEYS[key](Y.state.view);
+    }
+    showKeyQueue();
   }
 
   function button(label, testid, onclick, cls, key) {
@@ -530,6 +599,7 @@
   function render(state) {
     const view = state.view;
     if (!view) return;
+    wakeWaiters();
     renderHead(view);
     renderControls(view);
     renderRoster(view);
@@ -624,9 +694,8 @@
       const view = Y.state.view;
       if (!view) return;
       const key = ev.key.toLowerCase();
-      const run = KEYS[key];
-      if (!run) return;
-      run(view);
+      if (!Object.prototype.hasOwnProperty.call(KEYS, key)) return;
+      onKey(key);
       ev.preventDefault();
     });
   }

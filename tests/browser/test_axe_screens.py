@@ -1,12 +1,13 @@
 """Issue 9 point 7, the rest of the screens: axe-core (no serious or critical violation) on the
-recorder's desk in each of its states (at 1366 and 360 px), the /admin pages (login, a refused key,
-the meeting list and new-meeting form, the roster-upload report, a new meeting's links; Chinese and
-English), the printable join sheet (moderator's, recorder's, English), the invalid-link page, and the
-English versions (?lang=en) of the moderator, the phone, the projector, the recorder and the
-supervisor at sign-in, with the rules presented, a vote open, hands up, a speech, a result, the
-phone's own turn and the end. The Chinese recorder, /admin, join sheet and invalid-link page are also
-scanned for Latin words and raw codes (test_usable.py scans the other Chinese screens). One server
-and one browser for the module."""
+recorder's desk in each of its states (at 1366 and 360 px; printed, as print media, during a speech
+and after the end), the record (record.html: on screen and printed, 1366 and 360 px), the /admin
+pages (login, a refused key, the meeting list and new-meeting form, the roster-upload report, a new
+meeting's links; Chinese at 1366 and 360 px, and English), the printable join sheet (moderator's,
+recorder's, English), the invalid-link page, and the English versions (?lang=en) of the moderator,
+the phone, the projector, the recorder and the supervisor at sign-in, with the rules presented, a
+vote open, hands up, a speech, a result, the phone's own turn and the end. The Chinese recorder,
+/admin, join sheet and invalid-link page are also scanned for Latin words and raw codes
+(test_usable.py scans the other Chinese screens). One server and one browser for the module."""
 from __future__ import annotations
 
 import re
@@ -22,8 +23,10 @@ ALLOWED_LATIN = {"English", "PDF", "Word", "Markdown", "JSON", "Excel", "CSV"}
 URL = re.compile(r"https?://\S+")
 FILE_NAME = re.compile(r"[\w-]*\.(?:key|xlsx|csv|docx|pdf|json|md)\b")  # admin.key, .xlsx
 # The record's meeting number and checkpoint hash (hex, shown so that a printed copy can be
-# verified), its algorithm's name, and the blank lines for an ink signature.
-RECORD_MARKS = re.compile(r"\b[0-9a-f]{10,}\b|SHA-256|_{3,}")
+# verified), its algorithm's name, and the blank lines for an ink signature; the server's signature
+# and public key (base64url) with the key's fingerprint (groups of hex) and the signature's algorithm.
+RECORD_MARKS = re.compile(r"\b[0-9a-f]{10,}\b|SHA-256|_{3,}|[A-Za-z0-9_-]{40,}|\bEd25519\b"
+                          r"|[0-9A-F]{4}(?: [0-9A-F]{4})+")
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +78,14 @@ def test_recorder_desk_in_chinese_in_every_state(server, open_page, remotes):
         desk(p, where, chinese)
         desk(narrow, f"{where} (360 px)", chinese)
 
+    def printed(p: Page, where: str) -> None:
+        """The same page as it prints (the desk prints only its record panel)."""
+        p.emulate_media(media="print")
+        try:
+            desk(p, f"{where} (print)", chinese=True)
+        finally:
+            p.emulate_media(media="screen")
+
     phones = {p: remotes(tokens[p]) for p in ("s1", "s2", "s3", "s4")}
     for r in phones.values():
         r("sign_in")
@@ -116,6 +127,7 @@ def test_recorder_desk_in_chinese_in_every_state(server, open_page, remotes):
     mod("call_to_order", person="s2", reason="interrupting", note="插话")
     expect(by("calls-to-order")).to_contain_text("陈伟")
     audit(page, "recorder, a speech with the summary form", chinese=True)
+    printed(page, "recorder, the record so far during a speech")
     shot(page, "axe-recorder-speech")
     mod("end_speech")
     expect(by("speech-none")).to_be_visible()
@@ -150,13 +162,30 @@ def test_recorder_desk_in_chinese_in_every_state(server, open_page, remotes):
     # signing in and out is over: the desk offers neither (the server refuses both: meeting_ended)
     expect(page.locator("[data-testid^=sign-in-], [data-testid^=sign-out-]")).to_have_count(0)
     audit(page, "recorder, after the end with the record", chinese=True)
+    printed(page, "recorder, after the end with the record")
+    printed(narrow, "recorder, after the end with the record (360 px)")
     shot(page, "axe-recorder-ended")
     shot(narrow, "axe-recorder-ended-narrow")
+    narrow.emulate_media(media="print")
+    shot(narrow, "axe-recorder-ended-narrow-print")
+    narrow.emulate_media(media="screen")
+
+    # The record itself (the minutes, as the recorder opens and prints them): on screen, printed, at 360 px.
+    for p, size in ((page, ""), (narrow, " (360 px)")):
+        p.goto(f"{server.url}/j/{tokens['recorder']}/record.html?inline=1")
+        expect(p.locator("h1")).to_be_visible()
+        desk(p, f"the record (record.html){size}", chinese=True)
+        printed(p, f"the record (record.html){size}")
+    narrow.emulate_media(media="print")
+    shot(narrow, "axe-record-print-narrow")
+    narrow.emulate_media(media="screen")
     desk.check()
 
 
-def test_admin_pages(browser, server, tmp_path):
-    ctx = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "360"])
+def test_admin_pages(browser, server, tmp_path, viewport):
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    size = "" if viewport is LAPTOP else "-360"
     page = ctx.new_page()
     page.set_default_timeout(10_000)
     by = page.get_by_test_id
@@ -164,14 +193,24 @@ def test_admin_pages(browser, server, tmp_path):
     bad = tmp_path / "名单.csv"
     bad.write_text("姓名,身份,有手机\n张三,议题提出人,是\n李四,路人甲,\n", encoding="utf-8-sig")
     try:
-        page.goto(f"{server.url}/admin")
+        page.goto(f"{server.url}/admin/setup")
         expect(by("admin-key")).to_be_visible()
+        audit(page, "admin, community set-up form", chinese=True)
+        by("admin-key").fill(ADMIN_KEY)
+        by("setup-community").fill("幸福社区")
+        login = "王芳" + size  # Chinese (a Latin user name would be Latin text on the screen), one per viewport
+        by("setup-login").fill(login)
+        by("setup-name").fill("王主任")
+        by("setup-password").fill("axe-password-1")
+        by("setup-create").click()
+        expect(by("admin-notice")).to_be_visible()
         audit(page, "admin, login form", chinese=True)
-        by("admin-key").fill("wrong")
+        by("admin-password").fill("wrong password")
         by("admin-login").click()
         expect(by("admin-error")).to_be_visible()
         audit(page, "admin, login refused", chinese=True)
-        by("admin-key").fill(ADMIN_KEY)
+        by("admin-login-name").fill(login)
+        by("admin-password").fill("axe-password-1")
         by("admin-login").click()
         expect(by("admin-new")).to_be_visible()
         audit(page, "admin, meetings and the new-meeting form", chinese=True)
@@ -180,13 +219,13 @@ def test_admin_pages(browser, server, tmp_path):
         by("new-create").click()
         expect(by("roster-report")).to_be_visible()
         audit(page, "admin, roster-upload report", chinese=True)
-        shot(page, "axe-admin-report")
+        shot(page, f"axe-admin-report{size}")
         by("new-roster-file").set_input_files([])
         by("new-roster").fill("张建国, 议题提出人\n刘秀英, 利益相关方")
         by("new-create").click()
         expect(by("admin-meeting")).to_be_visible()
         audit(page, "admin, a meeting's links", chinese=True)
-        shot(page, "axe-admin-links")
+        shot(page, f"axe-admin-links{size}")
         page.goto(f"{server.url}/admin")
         expect(by("admin-meetings")).to_contain_text("上传名单的会议")
         audit(page, "admin, the meeting list with a meeting", chinese=True)
@@ -283,7 +322,7 @@ def test_english_screens_with_hands_up_and_a_vote_open(server, open_page, remote
     expect(moderator.get_by_test_id("confirm-lines")).to_be_visible()
     audit(moderator, "moderator (en), closing the vote: the confirmation")
     moderator.get_by_test_id("confirm-ok").click()
-    expect(moderator.get_by_test_id("result-verdict")).to_be_visible()
+    expect(moderator.get_by_test_id("result").get_by_test_id("result-verdict")).to_be_visible()
     all_screens("the item's result")
 
     # Your turn on the phone, then the end.

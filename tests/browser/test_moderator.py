@@ -305,3 +305,60 @@ def test_supervisor_read_only_with_audit_english_and_names_as_text(server, open_
     expect(audit.locator("tr[data-type=vote_opened]")).to_contain_text("Voters present: 4")  # words, not codes
     assert sup.locator("main b").count() == 0
     shot(sup, "supervisor")
+
+
+KEYS_AT_ONCE = """(keys) => {
+    // Pressed in one go: every key after the first is pressed while the first command awaits its ack.
+    for (const k of keys) document.body.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    const q = document.getElementById("key-queue");
+    return q.hidden ? "" : q.textContent;
+}"""
+
+
+def test_keys_pressed_while_a_command_awaits_its_ack_are_queued_not_dropped(server, open_page, remotes):
+    """Issue 9 (the console drops a key): a key pressed while the previous command awaits its ack
+    waits in a queue shown on the console and runs after the ack, checked against the `allowed`
+    that came with it; a click meanwhile is not sent, and the console says why."""
+    _mid, tokens = server.create_meeting(meeting_config())
+    page = open_page(tokens["moderator"], LAPTOP)
+    mod = remotes(tokens["moderator"])
+    s = {p: remotes(tokens[p]) for p in ("s1", "s2", "s3")}
+    for r in s.values():
+        r("sign_in")
+    mod("present_rules")
+    mod("open_vote", kind="rules", mode="hands")
+    mod("enter_hand_count", choice="yes", count=3)
+    mod("close_vote")
+    mod("declare_open")
+    mod("begin_item", item=0)
+    s["s1"]("raise_hand", stance="for")
+    s["s2"]("raise_hand", stance="against")
+    s["s3"]("raise_hand", stance="for")
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s1")
+
+    # N then E at once: E waits (shown), then ends the speech N started.
+    assert page.evaluate(KEYS_AT_ONCE, ["n", "e"]) == "等待上一条命令完成后执行的按键：E"
+    expect(by(page, "queue").locator("li")).to_have_count(2)     # s1's hand became the speech…
+    expect(person_row(page, "queue", "s1")).to_have_count(0)
+    expect(by(page, "no-speech")).to_be_visible()                # …which E then ended
+    expect(by(page, "key-queue")).to_be_hidden()
+
+    # N then N: the second N is decided after the first one's ack, on what the server allows then
+    # (somebody has the floor): it is not sent, and the server's reason is shown.
+    expect(by(page, "recommended")).to_have_attribute("data-person", "s2")
+    assert page.evaluate(KEYS_AT_ONCE, ["n", "n"]) == "等待上一条命令完成后执行的按键：N"
+    expect(by(page, "speaker-name")).to_have_text("陈伟")
+    expect(page.locator("#toast")).to_have_text("有人正在发言")
+    expect(person_row(page, "queue", "s3")).to_have_count(1)     # s3's hand is still up
+    expect(by(page, "key-queue")).to_be_hidden()
+
+    # A click while a command awaits its ack is not sent, and the console says why.
+    expect(by(page, "pause")).to_be_visible()
+    toast = page.evaluate("""() => {
+        document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "p", bubbles: true }));
+        document.querySelector("[data-testid=end-speech]").click();
+        return document.getElementById("toast").textContent;
+    }""")
+    assert toast == "请稍候：上一条命令尚未得到服务器确认"
+    expect(by(page, "resume")).to_be_visible()                   # P paused the timer…
+    expect(by(page, "speaker-name")).to_have_text("陈伟")         # …and the click ended nothing

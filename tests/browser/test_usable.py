@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -212,12 +213,84 @@ def test_the_server_sends_little_and_lets_browsers_keep_it(server):
         for url in urls:
             r = http.get(url)
             assert r.status_code == 200 and "max-age=31536000" in r.headers["cache-control"], url
-        plain = http.get("/static/js/live.js")
-        assert plain.headers["cache-control"] == "no-cache" and "etag" in plain.headers
+        # The scripts are named before the boot data, so their requests can leave with the first bytes.
+        boot = html.index('id="boot"')
+        assert html.index("socket.io.min.js") < boot and html.index("phone.js") < boot
+        # An old version of a file (asked for by a page kept from before a release) is not kept for a year.
+        assert http.get("/static/js/live.js?v=000000000000").headers["cache-control"] == "no-cache"
         js = http.get(next(u for u in urls if "socket.io" in u))
         assert js.headers["content-encoding"] == "gzip"
         assert len(gzip.compress(js.content)) < len(js.content) / 2
+        plain = http.get("/static/js/live.js")
+        assert plain.headers["cache-control"] == "no-cache" and "etag" in plain.headers
         # The boot catalog holds the phone's messages, not the moderator's.
         assert "{name}，您好" in html and "已收到手机票" not in html
         sup = http.get(f"/j/{tokens['sup']}").text
         assert "htmx" in sup and "已收到手机票" in sup
+
+
+KEPT = """async () => {
+    const hit = await caches.open("yishi-shell-v1").then((c) => c.match(location.pathname));
+    return hit ? await hit.text() : null;
+}"""
+
+
+def kept_page(page: Page, has: str, timeout_s: float = 10.0) -> str:
+    """The copy of this page that the service worker keeps, once it holds `has` (bounded wait)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        text = page.evaluate(KEPT)
+        if text is not None and has in text:
+            return text
+        assert time.monotonic() < deadline, f"the service worker keeps no copy with {has!r}: {text and text[:200]}"
+        page.wait_for_timeout(100)
+
+
+def test_a_repeat_visit_shows_the_page_kept_for_this_link_and_the_state_from_the_socket(browser, server, remotes):
+    """static/js/sw.js: a participant's next visit is answered from the copy of the page the server
+    last sent for this link (no round trip); the copy follows what the server would send now (after
+    signing in, no sign-in offer; after switching to English, English), and the live state still
+    comes from the socket's snapshot."""
+    _mid, tokens = server.create_meeting(meeting_config())
+    url = f"{server.url}/j/{tokens['s1']}"
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(url)
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        kept = kept_page(page, 'id="signin-panel" aria-labelledby="signin-h">')   # offered, not hidden
+        assert "刘秀英，您好" in kept
+        # The staff's pages are never kept: only the server's mark (x-yishi-shell) lets one in.
+        assert httpx.get(f"{server.url}/j/{tokens['moderator']}").headers.get("x-yishi-shell") is None
+
+        page.goto(url)
+        served_by_worker = page.evaluate("""() => {
+            const nav = performance.getEntriesByType("navigation")[0];
+            return nav.workerStart > 0 && nav.transferSize === 0;
+        }""")
+        assert served_by_worker, "the repeat visit went to the network"
+        expect(by(page, "greeting")).to_have_text("刘秀英，您好")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        by(page, "sign-in").click()
+        expect(by(page, "signed-in")).to_be_visible()
+        # Signed in: the copy is fetched again, and no longer offers the sign-in buttons.
+        kept_page(page, 'id="signin-panel" aria-labelledby="signin-h" hidden>')
+
+        # Someone else signs this person out meanwhile: the kept page offers nothing, the snapshot does.
+        recorder = remotes(tokens["recorder"])
+        page.goto("about:blank")
+        recorder("sign_out", person="s1")
+        page.goto(url)
+        expect(by(page, "sign-in")).to_be_visible()
+        expect(by(page, "sign-in")).to_be_enabled()
+
+        # English by the link's ?lang=en (the network's answer), then the plain link: the kept copy is English.
+        page.goto(url + "?lang=en")
+        expect(by(page, "greeting")).to_have_text("Hello, 刘秀英")
+        kept_page(page, "Hello, 刘秀英")
+        page.goto(url)
+        expect(by(page, "greeting")).to_have_text("Hello, 刘秀英")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+    finally:
+        ctx.close()
