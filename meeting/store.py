@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select, update
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, create_engine
 
@@ -61,11 +61,24 @@ class BallotBoxRow(SQLModel, table=True):
     count: int = 0
 
 
+class TimerClaimRow(SQLModel, table=True):
+    """Which timer firings were claimed: one row per (meeting, due time), written by the process
+    that fires it (``Store.claim_timer``; meeting/timers.py)."""
+
+    __tablename__ = "timer_claim"
+    meeting_id: str = Field(primary_key=True, max_length=32)
+    due_at: int = Field(sa_column=Column(BigInteger, primary_key=True))
+
+
 BALLOT_CHOICES = ("yes", "no", "abstain")
 
 
 # One event to append: (type, payload, actor, at, command_id).
 Item = tuple[str, dict, str, int, str | None]
+
+
+# The PostgreSQL advisory lock taken while creating the tables (a 64-bit key no other application uses).
+SCHEMA_LOCK_KEY = 0x5949_5348_4901
 
 
 class Conflict(Exception):
@@ -123,7 +136,30 @@ class Store:
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url[len("postgresql://"):]
             self.engine = create_engine(url, pool_pre_ping=True)
-        SQLModel.metadata.create_all(self.engine)
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        """Create the tables that are missing. On PostgreSQL several processes may start at once on
+        an empty database: a transaction-level advisory lock makes them create the tables one after
+        the other (the second finds them made), instead of one failing with UniqueViolation."""
+        if self.engine.dialect.name != "postgresql":
+            SQLModel.metadata.create_all(self.engine)
+            return
+        with self.engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            SQLModel.metadata.create_all(conn)
+
+    def claim_timer(self, meeting_id: str, due_at: int) -> bool:
+        """Claim the firing of a meeting's timer that falls due at ``due_at`` (several processes on
+        one database: only the first claim of a (meeting, due time) is True, so a timer fires
+        once, not once per process)."""
+        try:
+            with Session(self.engine) as s:
+                s.add(TimerClaimRow(meeting_id=meeting_id, due_at=due_at))
+                s.commit()
+        except IntegrityError:
+            return False
+        return True
 
     def close(self) -> None:
         self.engine.dispose()
@@ -224,15 +260,16 @@ class Store:
         return stored, rows
 
     def events(self, meeting_id: str, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
-        with Session(self.engine) as s:
-            q = (select(EventRow).where(col(EventRow.meeting_id) == meeting_id, col(EventRow.seq) > after_seq)
-                 .order_by(col(EventRow.seq)))
-            if limit is not None:
-                q = q.limit(limit)
-            return [
-                StoredEvent(r.seq, r.type, json.loads(r.payload), r.actor, r.at, r.command_id, r.hash)
-                for r in s.scalars(q)
-            ]
+        # Plain rows, not ORM objects: restoring a meeting of 10,000 events reads them all.
+        c = EventRow.__table__.c  # type: ignore[attr-defined]
+        q = (select(c.seq, c.type, c.payload, c.actor, c.at, c.command_id, c.hash)
+             .where(c.meeting_id == meeting_id, c.seq > after_seq).order_by(c.seq))
+        if limit is not None:
+            q = q.limit(limit)
+        loads = json.loads
+        with self.engine.connect() as conn:
+            return [StoredEvent(seq, type_, loads(payload), actor, at, command_id, hash_)
+                    for seq, type_, payload, actor, at, command_id, hash_ in conn.execute(q)]
 
     def last_seq(self, meeting_id: str) -> int:
         with Session(self.engine) as s:

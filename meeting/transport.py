@@ -306,6 +306,19 @@ class ResyncingRedisManager(socketio.AsyncRedisManager):
                          redis_options={"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2})
         self.on_reconnect: Callable[[], Awaitable[None]] | None = None
         self.reconnects = 0
+        # Another process's batch of a meeting has been passed on to this process's connections
+        # (meeting/publish.py: Publisher.remote_batch sends them their `me`); set by ``attach``.
+        self.on_remote_batch: Callable[[str], Awaitable[None]] | None = None
+
+    async def _handle_emit(self, message):
+        await super()._handle_emit(message)
+        where = message.get("room")
+        # A batch's deltas go to each audience's room, the last audience's last: then its `me`.
+        if (self.on_remote_batch is not None and message.get("host_id") != self.host_id
+                and message.get("event") == "delta" and isinstance(where, str) and where.endswith(f":{AUDIENCES[-1]}")):
+            task = asyncio.get_running_loop().create_task(self.on_remote_batch(where.rsplit(":", 1)[0]))
+            _background.add(task)
+            task.add_done_callback(_background.discard)
 
     def _redis_connect(self) -> None:
         """As python-socketio's, but on a blocking pool: under a storm a publish waits for a free
@@ -385,10 +398,19 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
 
     if isinstance(sio.manager, ResyncingRedisManager):
         sio.manager.on_reconnect = resync
-    if not isinstance(sio.manager, AsyncPubSubManager):
-        # One process knows every room's connections: `me` is computed only for rooms someone is
-        # in (meeting/publish.py). Behind a message queue the other processes' rooms are unknown.
-        service.publisher.listening = lambda: sio.manager.rooms.get("/", {})
+    # `me` is computed only for the rooms someone is in here (meeting/publish.py): python-socketio's
+    # rooms are this process's connections, with or without a message queue.
+    service.publisher.listening = lambda: sio.manager.rooms.get("/", {})
+    if isinstance(sio.manager, AsyncPubSubManager):
+        # Several processes: each sends `me` to its own connections only, by a local emit (not
+        # every person's `me` through Redis to every process), after its own batches and after
+        # another process's (on_remote_batch).
+        async def emit_me(event: str, data: dict, where: str) -> None:
+            await sio.emit(event, data, room=where, ignore_queue=True)
+
+        service.publisher.emit_me = emit_me
+        if isinstance(sio.manager, ResyncingRedisManager):
+            sio.manager.on_remote_batch = lambda meeting_id: service.publisher.remote_batch(service.cache, meeting_id)
 
     @sio.event
     async def connect(sid, environ, auth):
