@@ -10,50 +10,69 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
+import os
 import sys
 from pathlib import Path
+
+if __name__ == "__main__":
+    # Start-up time (a meeting restored < 1 s from process start; docs/performance.md): importing
+    # python-socketio imports its client's HTTP library (aiohttp) and Redis's, ~0.2 s together.
+    # The server process never uses the client, and Redis only with YISHI_REDIS_URL; both
+    # imports are optional in python-socketio and engineio (try/except ImportError).
+    sys.modules.setdefault("aiohttp", None)  # type: ignore[arg-type]
+    if not os.environ.get("YISHI_REDIS_URL"):
+        sys.modules.setdefault("redis", None)  # type: ignore[arg-type]
 
 import socketio
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 
 from meeting import admin, pages, web
-from meeting.demo import DEMO_CONFIG, DEMO_ID
+from meeting.accounts import Accounts, LoadSession
+from meeting.demo import DEMO_CONFIG, DEMO_ID, demo_admin
 from meeting.headers import SecurityHeaders
+from meeting.publish import WireJson
 from meeting.record.routes import routes as record_routes
 from meeting.service import Service
 from meeting.settings import Settings
 from meeting.signing import load_or_create as signing_key
 from meeting.store import Store
-from meeting.transport import MAX_MESSAGE_BYTES, ResyncingRedisManager, attach
+from meeting.topics.public import routes as public_routes
+from meeting.topics.routes import routes as topic_routes
+from meeting.transport import MAX_MESSAGE_BYTES, ConnectGate, ResyncingRedisManager, attach
 
 
-def create_app(settings: Settings, demo: bool = False, store: Store | None = None) -> socketio.ASGIApp:
+def create_app(settings: Settings, demo: bool = False, store: Store | None = None) -> ConnectGate:
     """``store``: a Store to use instead of one on settings.database_url (tests)."""
     store = store or Store(settings.database_url)
     manager = (ResyncingRedisManager(settings.redis_url, channel=settings.redis_channel)
                if settings.redis_url else None)
     sio = socketio.AsyncServer(
         async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
-        ping_interval=10, ping_timeout=20,
+        ping_interval=10, ping_timeout=20, json=WireJson,  # UTF-8 on the wire (meeting/publish.py)
     )
 
     async def emit(event: str, data: dict, room: str) -> None:
         await sio.emit(event, data, room=room)
 
     service = Service(store, settings.secret, emit=emit, shared=manager is not None)
-    attach(sio, service)
+    if manager is not None:  # several processes: a timer fires in the one that claims it (meeting/timers.py)
+        service.timers.claim = lambda meeting_id, due: asyncio.to_thread(store.claim_timer, meeting_id, due)
+    limits = attach(sio, service)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         await service.start()
         if demo and DEMO_ID not in service.meetings and await asyncio.to_thread(store.meeting, DEMO_ID) is None:
             await service.create_meeting(DEMO_CONFIG, meeting_id=DEMO_ID)
-        if demo:
-            print_links(service, settings, DEMO_ID)
+        if demo:  # the demo community owns the demo meeting; its admin's password is new at each start
+            print_links(service, settings, DEMO_ID, await asyncio.to_thread(demo_admin, app.state.accounts))
+        settle_memory()
         yield
         await service.stop()
         store.close()
@@ -64,19 +83,41 @@ def create_app(settings: Settings, demo: bool = False, store: Store | None = Non
                             *admin.routes(service, settings.admin_key, settings.base_url),
                             *pages.routes(service, settings.base_url),
                             *record_routes(service, signing_key(settings.signing_key_path)),
+                            *topic_routes(service, settings.base_url),  # meeting/topics (issue 12)
+                            *public_routes(service, settings.base_url, signing_key(settings.signing_key_path)),
                             Mount("/static", static, name="static")],
+                    middleware=[Middleware(LoadSession)],  # staff sessions read off the event loop
                     lifespan=lifespan)
     app.state.service = service
-    return socketio.ASGIApp(sio, SecurityHeaders(GZipMiddleware(app, minimum_size=500)))
+    app.state.accounts = Accounts(store.engine, settings.secret, settings.base_url)  # meeting/accounts.py
+    # ConnectGate: the per-address connection limit, before Engine.IO opens a session (meeting/transport.py)
+    return ConnectGate(socketio.ASGIApp(sio, SecurityHeaders(GZipMiddleware(app, minimum_size=500))), limits)
 
 
-def print_links(service: Service, settings: Settings, meeting_id: str) -> None:
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def settle_memory() -> None:
+    """After start-up: move everything allocated so far (modules, the meetings rebuilt from their
+    logs) out of the garbage collector's sight with ``gc.freeze()``, and collect the young
+    generation less often. A full collection then no longer walks the long-lived objects, which
+    set the delivery tail (full collections of ~140 ms at 1,000 phones; docs/performance.md).
+    No collection first: it would delay serving by ~60 ms, and start-up leaves little cyclic garbage."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def print_links(service: Service, settings: Settings, meeting_id: str, login: tuple[str, str] | None = None) -> None:
     print(f"\n议事厅 demo meeting '{meeting_id}' — join links:", flush=True)
     for link in web.links(service, settings.base_url, meeting_id):
         who = link["role"] if link["person"] is None else f"{link['role']} {link['name']} ({link.get('category')})"
         print(f"  {who:36} {link['url']}", flush=True)
     print(f"set up more meetings in a browser: {settings.base_url}/admin", flush=True)
-    print(f"admin key (for /admin and /api/meetings): {settings.admin_key}\n", flush=True)
+    if login is not None:
+        print(f"log in to {settings.base_url}/admin as {login[0]} with the password {login[1]} "
+              f"(a new password at each start of the demo)", flush=True)
+    print(f"admin key (only to set up a community: /admin/setup, POST /api/communities): {settings.admin_key}\n",
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

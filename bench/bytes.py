@@ -5,7 +5,8 @@
 One meeting in process (the real ``Service`` on a temporary SQLite file, the real publisher),
 with every person's phone, the moderator, the recorder and the projector taken as connected.
 Every message the publisher sends to a room is encoded as python-socketio puts it on the wire
-(``42["delta",{…}]``, ``json.dumps`` with ASCII escapes, plus Engine.IO's one-byte packet type)
+(``42["delta",{…}]``, encoded by the server's ``WireJson``: UTF-8, no ``\\uXXXX`` escapes, plus
+Engine.IO's one-byte packet type; ``--ascii`` counts the old ASCII-escaped encoding)
 and counted for every connection in that room. A phone is in its audience's room and its own
 person room; a snapshot is what ``Service.snapshot`` gives on connect and on ``sync``.
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from socketio import packet  # noqa: E402
 
 from meeting.projections import audience  # noqa: E402
+from meeting.projections.wire import WireJson  # noqa: E402
 from meeting.publish import person_room, role_room, room  # noqa: E402
 from meeting.rules import Actor, Role, recommend  # noqa: E402
 from meeting.service import Service  # noqa: E402
@@ -261,7 +263,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[100, 500, 2000])
     ap.add_argument("--json", type=Path, help="write every measured change here")
+    ap.add_argument("--ascii", action="store_true", help="count python-socketio's default ASCII-escaped JSON")
     a = ap.parse_args()
+    if not a.ascii:
+        packet.Packet.json = WireJson  # as server.py's AsyncServer(json=WireJson) sets it
     results = asyncio.run(main_async(a.sizes))
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))

@@ -17,6 +17,7 @@ import itertools
 import socketio
 
 from .projections.patch import apply_patch
+from .projections.wire import WireJson
 
 __all__ = ["LiveClient", "MeHolder", "apply_patch"]
 
@@ -82,6 +83,7 @@ class MeHolder:
 class LiveClient:
     def __init__(self, url: str, token: str, name: str = "", **client_args) -> None:
         self.url, self.token, self.name = url, token, name
+        client_args.setdefault("json", WireJson)  # UTF-8 on the wire, as the server sends
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
                                         **client_args)
         self.snapshot: dict | None = None

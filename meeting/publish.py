@@ -8,6 +8,9 @@ the room), then ``me`` to each person room and role room whose ``me`` changed, a
 ``{version, from_version, patch}`` of the ``me`` that room holds (a snapshot carries it whole).
 ``me`` is computed only for rooms that have a connection (``Publisher.listening``). Everything
 is computed from the committed state.
+
+``WireJson`` is the JSON module python-socketio encodes with (``AsyncServer(json=WireJson)``):
+UTF-8 text on the wire instead of ``\\uXXXX`` escapes (a Chinese character costs 3 bytes, not 6).
 """
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass, field
 
 from . import projections
-from .live import LiveMeeting
+from .live import LiveMeeting, Meetings
 from .projections import AUDIENCES, FUNCTION_ROLES, deep_diff, diff, redact, shared_view
+from .projections.wire import WireJson  # noqa: F401  (re-exported: server.py)
 from .rules import MeetingState
 from .store import StoredEvent
 
@@ -73,9 +77,13 @@ class Publisher:
     def __init__(self, emit: Emit | None, clock: Callable[[], int]) -> None:
         self.emit = emit
         self.clock = clock
-        # The rooms of this process that have a connection (set by the transport when this
-        # process knows every room's connections: one process, no message queue). None: all.
+        # The rooms of this process that have a connection (set by the transport). None: all.
         self.listening: Callable[[], Container[str]] | None = None
+        # Several processes behind a message queue (set by the transport): ``me`` is sent with
+        # ``emit_me``, to this process's own connections only, and ``listening`` is this
+        # process's rooms; a batch another process committed reaches this process as its deltas,
+        # and ``remote_batch`` then sends this process's rooms their ``me``.
+        self.emit_me: Emit | None = None
 
     async def publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
         """Send a committed batch: ``before`` is the committed state it started from, ``live.state``
@@ -124,6 +132,45 @@ class Publisher:
             if not patch:
                 sent[where] = last.sent[where]
                 continue
-            await self.emit("me", {"version": state.version, "from_version": last.sent[where], "patch": patch}, where)
+            await (self.emit_me or self.emit)("me", {"version": state.version, "from_version": last.sent[where],
+                                                     "patch": patch}, where)
             sent[where] = state.version
         live.published = Published(state.version, views, me, sent)
+
+    async def remote_batch(self, meetings: Meetings, meeting_id: str) -> None:
+        """Another process committed a batch of this meeting (its deltas have just been passed to
+        this process's connections): catch up with the log and send this process's rooms their
+        ``me``. Nothing to do for a meeting this process does not hold (no connection here)."""
+        live = meetings.live.get(meeting_id)
+        if live is None or self.emit is None:
+            return
+        try:
+            async with live.gate:
+                await meetings.catch_up(live)
+                await self._refresh_me(live)
+        except Exception:
+            live.published = None
+            log.exception("sending me in meeting %s after another process's batch failed", meeting_id)
+
+    async def _refresh_me(self, live: LiveMeeting) -> None:
+        """``me`` for this process's rooms at the committed state: a patch of the ``me`` a room was
+        last sent from here, or (a room this process has not sent one to) the whole ``me``."""
+        state, last = live.state, live.published
+        if last is not None and last.version >= state.version:
+            return  # sent already (this process caught up and published since)
+        now = self.clock()
+        listening = self.listening() if self.listening is not None else None
+        me = all_me(live.id, state, now, listening)
+        sent: dict[str, int] = {}
+        for where, view in me.items():
+            if last is not None and where in last.me:
+                patch = me_patch(last.me[where], view)
+                if not patch:
+                    sent[where] = last.sent[where]
+                    continue
+                msg: dict = {"version": state.version, "from_version": last.sent[where], "patch": patch}
+            else:
+                msg = {"version": state.version, "me": view}
+            await (self.emit_me or self.emit)("me", msg, where)  # type: ignore[misc]
+            sent[where] = state.version
+        live.published = Published(state.version, {aud: shared_view(state, aud) for aud in AUDIENCES}, me, sent)

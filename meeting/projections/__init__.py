@@ -22,10 +22,10 @@ from .audience import AUDIENCE, AUDIENCES, FUNCTION_ROLES, PHONE, PUBLIC, STAFF,
 from .me import person_me, personal_views, role_views, same_me, snapshot
 from .patch import apply_patch, deep_diff, diff
 from .redaction import redact
-from .views import PHONE_KEYS, phone_view, shared_view
+from .views import PHONE_KEYS, PUBLIC_KEYS, phone_view, public_view, shared_view
 
 __all__ = [
-    "AUDIENCE", "AUDIENCES", "FUNCTION_ROLES", "PHONE", "PHONE_KEYS", "PUBLIC", "STAFF", "DryRun", "apply_patch",
-    "audience", "commands_of", "deep_diff", "diff", "person_me", "person_role", "personal_views", "phone_view",
-    "redact", "role_views", "same_me", "shared_view", "snapshot",
+    "AUDIENCE", "AUDIENCES", "FUNCTION_ROLES", "PHONE", "PHONE_KEYS", "PUBLIC", "PUBLIC_KEYS", "STAFF", "DryRun",
+    "apply_patch", "audience", "commands_of", "deep_diff", "diff", "person_me", "person_role", "personal_views",
+    "phone_view", "public_view", "redact", "role_views", "same_me", "shared_view", "snapshot",
 ]

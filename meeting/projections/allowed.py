@@ -11,6 +11,14 @@ Commands that name a person get ``targets`` (a verdict per candidate person), co
 choice matters to a screen get ``options`` (a verdict per value); their top-level verdict is ok
 when one target or option is ok, else the first refusal. ``enter_hand_count`` options also carry
 ``max``: the largest count the engine accepts now for that choice (found by asking ``decide``).
+
+Compact forms (issue 11: a moderator's ``me`` was 408 KB at 2,000 people), which
+static/js/live.js's ``allowed`` helpers read back:
+- an option or target verdict that is the command's own refusal is sent as ``false``;
+- the commands with a verdict for every person on the roster (``ROSTER_WIDE``) send the most
+  common verdict once as ``others`` and in ``targets`` only the persons whose verdict differs;
+  their refusals name the person generically ("此人" / "This person": the screen shows the
+  verdict in that person's row), so that the same refusal is one verdict for everyone.
 """
 from __future__ import annotations
 
@@ -25,6 +33,9 @@ Verdict = dict[str, Any]
 OK: Verdict = {"ok": True}
 NOT_SENT = frozenset({"create_meeting", "tick"})  # set up by the admin; the server's own timer
 TEXT = "…"  # a placeholder for free text: the engine checks presence and length, never content
+ROSTER_WIDE = frozenset({"sign_in", "sign_out", "call_to_order"})  # a verdict per roster person
+PERSON_WORDS = ("此人", "This person")  # the person of a ROSTER_WIDE target's refusal
+SAME = False  # an option's or target's verdict that is the command's own refusal (never a count)
 
 # What a screen chooses among, per command: the payload field whose values get a verdict each.
 OPTION_FIELDS = {"cast_vote": "choice", "enter_hand_count": "choice", "open_vote": "kind", "declare_outcome": "outcome"}
@@ -64,13 +75,13 @@ class DryRun:
             if len(_TRIED) > 100_000:
                 _TRIED.clear()
             cmd = _TRIED[key] = _parse(name, self.args(name, target=target, option=option))
-        return self._try(actor, cmd)
+        return self._try(actor, cmd, unnamed=target is not None and name in ROSTER_WIDE)
 
-    def _try(self, actor: Actor, cmd: Any) -> Verdict:
+    def _try(self, actor: Actor, cmd: Any, unnamed: bool = False) -> Verdict:
         try:
             decide(self.state, cmd, actor, self.now)
         except DomainError as e:
-            return _refusal(e)
+            return _unnamed_refusal(e) if unnamed else _refusal(e)
         return OK
 
     def _context(self, name: str) -> int | None:
@@ -103,7 +114,11 @@ class DryRun:
             else:
                 args = self.args(name, option=0)
             return dict(self.verdict(actor, name, args), **{kind: {}})
-        return dict(_combine(found.values()), **{kind: found})
+        own = _combine(found.values())
+        if kind == "targets" and name in ROSTER_WIDE:
+            others = _most_common(found.values())
+            return dict(own, others=others, targets={pid: v for pid, v in found.items() if v is not others})
+        return dict(own, **{kind: {k: SAME if _same(v, own) else v for k, v in found.items()}})
 
     def candidates(self, actor: Actor, name: str) -> tuple[str | None, list]:
         """What gets a verdict of its own: ``("targets", persons)``, ``("options", values)`` or
@@ -178,6 +193,47 @@ def _combine(verdicts: Iterable[Verdict]) -> Verdict:
     return _bare(first) if first else OK
 
 
+def expand(entry: Verdict, kind: str, keys: Iterable[str]) -> dict[str, Verdict | None]:
+    """The verdict of each target or option ``keys`` of a command's ``entry``, from its compact
+    form, as static/js/live.js's ``allowed.target`` / ``allowed.option`` read it (tests, clients)."""
+    own = _bare(entry) if not entry["ok"] else OK
+    listed = entry.get(kind) or {}
+    out: dict[str, Verdict | None] = {}
+    for key in keys:
+        v = listed.get(key)
+        if v is SAME:
+            v = own
+        out[key] = v or entry.get("others")
+    return out
+
+
+def unnamed(code: str, details: dict) -> tuple[str, str]:
+    """The two messages of a ROSTER_WIDE target's refusal (the person named generically)."""
+    rest = {k: v for k, v in details.items() if k not in ("person", "person_id")}
+    return (DomainError(code, **{**rest, "person": PERSON_WORDS[0]}).message_zh,
+            DomainError(code, **{**rest, "person": PERSON_WORDS[1]}).message_en)
+
+
+def _same(v: Verdict, own: Verdict) -> bool:
+    """Whether a target's or option's verdict is the command's own refusal (sent as ``SAME``)."""
+    return not own["ok"] and not v["ok"] and len(v) == 4 and v["code"] == own["code"] \
+        and v["message_zh"] == own["message_zh"] and v["message_en"] == own["message_en"]
+
+
+def _most_common(verdicts: Iterable[Verdict]) -> Verdict:
+    """The verdict most targets have (the first such in roster order on a tie). Verdicts are
+    shared dicts (``OK``, one per refusal), so they are counted by identity."""
+    counts: dict[int, list] = {}
+    for v in verdicts:
+        entry = counts.get(id(v))
+        if entry is None:
+            counts[id(v)] = [1, v]
+        else:
+            entry[0] += 1
+    best = max(counts.values(), key=lambda e: e[0])  # max() keeps the first of equal counts
+    return best[1]
+
+
 def _bare(v: Verdict) -> Verdict:
     return {k: v[k] for k in ("ok", "code", "message_zh", "message_en")}
 
@@ -197,6 +253,25 @@ def _refusal(e: DomainError) -> Verdict:
         if len(_REFUSALS) > 50_000:
             _REFUSALS.clear()
         v = _REFUSALS[key] = {"ok": False, "code": e.code, "message_zh": e.message_zh, "message_en": e.message_en}
+    return v
+
+
+def _unnamed_refusal(e: DomainError) -> Verdict:
+    """The refusal of a ROSTER_WIDE target with the person named generically, one dict for all
+    the persons it applies to (the details that name the person are left out)."""
+    details = {k: v for k, v in e.details.items() if k not in ("person", "person_id")}
+    key: tuple = ("unnamed", e.code, *sorted(details.items()))
+    try:
+        v = _REFUSALS.get(key)
+    except TypeError:
+        v, key = None, ()
+    if v is None:
+        zh, en = unnamed(e.code, details)
+        v = {"ok": False, "code": e.code, "message_zh": zh, "message_en": en}
+        if key:
+            if len(_REFUSALS) > 50_000:
+                _REFUSALS.clear()
+            _REFUSALS[key] = v
     return v
 
 

@@ -26,9 +26,18 @@ HIDDEN: dict[str, dict[str, frozenset[str]]] = {
         "note_added": frozenset({"text"}),
     },
 }
-# A phone gets what the public gets, less the base of a vote that opens (the ids of every voter:
-# O(people) bytes to every phone; a phone learns whether it is in the base from its ``me``).
-HIDDEN[PHONE] = {**HIDDEN[PUBLIC], "vote_opened": frozenset({"base"})}
+# Neither the phones nor the projector get the base of a vote that opens (the ids of every voter:
+# O(people) bytes to every screen; a phone learns whether it is in the base from its ``me``, the
+# projector shows only how many are in it, from its view).
+HIDDEN[PUBLIC]["vote_opened"] = frozenset({"base", "kind", "item", "mode", "registered", "threshold", "abstain",
+                                           "ballot"})  # (and what the same patch sets as their view's `vote`)
+# ... nor the result with `vote_closed`: the same delta's patch puts it in their view's `votes`
+# (issue 11: sent twice it cost every phone about 270 bytes more per close).
+HIDDEN[PUBLIC]["vote_closed"] = frozenset({"result"})
+# ... nor, with `floor_given`, the speech the same patch sets as their view's `speech`.
+HIDDEN[PUBLIC]["floor_given"] = frozenset({"kind", "item", "stance", "limit_ms", "warning_ms", "recommended",
+                                           "departure_reason"})
+HIDDEN[PHONE] = dict(HIDDEN[PUBLIC])
 # Whatever else an event of an anonymous vote carries, it never names a person next to a choice.
 _ANONYMOUS = frozenset({"person", "choice"})
 

@@ -1,8 +1,12 @@
 """The shared view of an audience: a pure function of the state.
 
-Staff and public get the same keys; staff also get the recorder's notes and summaries, phone
-numbers and, in an open named ballot, who has voted. Per-choice counts of an open vote are in no
-view (the result comes with the close); see redaction.py for the events.
+Staff get the whole meeting: the roster with phone numbers, the sign-in map, every speech with
+the recorder's summaries and notes and, in an open named ballot, who has voted. Per-choice counts
+of an open vote are in no view (the result comes with the close); see redaction.py for the events.
+
+The public audience (the projector, the public live view) gets only what static/js/projector.js
+draws (``PUBLIC_KEYS``, ``public_view``): like the phone's, without the roster, the sign-in map
+(a count instead), the finished speeches or the base of a vote; of the closed votes the latest.
 
 The phone audience (participants' phones) gets only what static/js/phone.js draws (``PHONE_KEYS``):
 no roster beyond the people the view names (the queue, the speaker), no sign-in map, no finished
@@ -15,8 +19,11 @@ from __future__ import annotations
 from ..rules import Phase, queue_order, recommend
 from ..rules.state import MeetingState, Speech, Vote
 from ..rules.votes import format_tenths
-from .audience import PHONE, STAFF
+from .audience import PHONE, PUBLIC, STAFF
 
+# The keys of the public view (the projector), in the order of the staff view.
+PUBLIC_KEYS = ("meeting", "phase", "rules_presented", "rules_adopted", "params", "current_item", "roster", "signin",
+               "rule_numbers", "queue", "recommended", "speech", "vote", "votes", "outcomes", "escalation", "ended_at")
 # The keys of the phone view, in the order of the other views.
 PHONE_KEYS = ("meeting", "phase", "rules_presented", "rules_adopted", "params", "current_item", "roster",
               "rule_numbers", "queue", "speech", "vote", "votes", "outcomes", "ended_at")
@@ -25,6 +32,8 @@ PHONE_KEYS = ("meeting", "phase", "rules_presented", "rules_adopted", "params", 
 def shared_view(state: MeetingState, aud: str) -> dict:
     if aud == PHONE:
         return phone_view(state)
+    if aud == PUBLIC:
+        return public_view(state)
     staff = aud == STAFF
     rec = recommend(state) if state.phase == Phase.DEBATE else None
     view = {
@@ -74,7 +83,7 @@ def phone_view(state: MeetingState) -> dict:
     named = [h.person for h in queue]
     if state.speech is not None:
         named.append(state.speech.person)
-    last = next((v for v in reversed(state.votes) if v.closed_at is not None and not v.abandoned and v.result), None)
+    last = _last_result(state)
     vote = None
     if state.vote is not None:
         vote = _open_vote(state.vote, False)
@@ -90,12 +99,78 @@ def phone_view(state: MeetingState) -> dict:
         "roster": {pid: _person(state.roster[pid], False) for pid in named if pid in state.roster},
         "rule_numbers": _rule_numbers(state),
         "queue": [{"person": h.person, "stance": h.stance} for h in queue],
-        "speech": _speech(state.speech, False) if state.speech else None,
+        "speech": _phone_speech(state.speech) if state.speech else None,
         "vote": vote,
-        "votes": [_closed_vote(last, choices=False)] if last else [],
+        "votes": [_latest_result(last, tenths=False)] if last else [],
         "outcomes": {str(i): o for i, o in state.outcomes.items()},
         "ended_at": state.ended_at,
     }
+
+
+def public_view(state: MeetingState) -> dict:
+    """The view of the projector (and the public live view): ``PUBLIC_KEYS``, each no bigger than
+    static/js/projector.js draws it. As the phone's, its size does not grow with the roster: the
+    names of the people the queue and the speaker name, how many are signed in (not who), the
+    open vote without its base, of the closed votes only the latest result."""
+    queue = queue_order(state)
+    rec = recommend(state) if state.phase == Phase.DEBATE else None
+    view = phone_view(state)
+    return {
+        "meeting": view["meeting"],
+        "phase": view["phase"],
+        "rules_presented": state.rules_presented,
+        "rules_adopted": state.rules_adopted,
+        "params": view["params"],
+        "current_item": state.current_item,
+        "roster": view["roster"],
+        "signin": _signin(state),
+        "rule_numbers": view["rule_numbers"],
+        "queue": [{"person": h.person, "stance": h.stance, "speeches": state.speeches_by(h.person)} for h in queue],
+        "recommended": {"person": rec.person, "reason": rec.reason} if rec else None,
+        "speech": view["speech"],
+        "vote": _public_vote(state.vote) if state.vote else None,
+        "votes": [_latest_result(last, tenths=True)] if (last := _last_result(state)) else [],
+        "outcomes": view["outcomes"],
+        "escalation": state.escalation,
+        "ended_at": state.ended_at,
+    }
+
+
+def _last_result(state: MeetingState) -> Vote | None:
+    return next((v for v in reversed(state.votes) if v.closed_at is not None and not v.abandoned and v.result), None)
+
+
+# What the result card of a phone and the projector draws of the latest closed vote (live.js
+# lastResult, drawResult, resultRows; the projector's bars also read `tenths`).
+_RESULT_KEYS = ("base", "registered", "needed", "passed", "yes", "no", "abstain", "not_voting")
+
+
+def _latest_result(v: Vote, tenths: bool) -> dict:
+    d = _closed_vote(v, choices=False)
+    result = {k: d["result"][k] for k in _RESULT_KEYS if k in d["result"]}
+    if tenths:
+        result["tenths"] = d["result"]["tenths"]
+    return {"id": d["id"], "kind": d["kind"], "item": d["item"], "abandoned": d["abandoned"], "result": result,
+            "percent": d["percent"]}
+
+
+def _public_vote(v: Vote) -> dict:
+    vote = _open_vote(v, False)
+    for key in ("voters", "hand_counts"):  # not drawn; the base's persons are O(people)
+        del vote[key]
+    return vote
+
+
+# What of the speech under way neither the phone nor the projector draws (the item is the
+# view's current_item; the rest is the record's).
+_UNDRAWN_SPEECH = ("item", "end_reason", "recommended", "departure_reason")
+
+
+def _phone_speech(sp: Speech) -> dict:
+    d = _speech(sp, False)
+    for key in _UNDRAWN_SPEECH:
+        del d[key]
+    return d
 
 
 def _rule_numbers(state: MeetingState) -> dict:
@@ -123,7 +198,8 @@ def _person(p, staff: bool) -> dict:
 def _signin(state: MeetingState) -> dict:
     signed, registered = len(state.voting_signed_in()), state.voting_registered()
     q = state.params.quorum
-    return {"voting_signed_in": signed, "voting_registered": registered, "quorum_check": state.params.quorum_check,
+    return {"voting_signed_in": signed, "voting_registered": registered, "signed_in_total": len(state.signed_in),
+            "quorum_check": state.params.quorum_check,
             "quorum_needed": q.minimum(registered), "quorum_met": q.met(signed, registered)}
 
 

@@ -1,5 +1,5 @@
 /* projector.js — the projector and the public live view (templates/projector.html). Read-only:
- * draws the public view (docs/protocol.md). While a vote is open it shows how many phone ballots
+ * draws the public view (docs/protocol.md, "The public view": only what this file draws). While a vote is open it shows how many phone ballots
  * are in, never the tally. Names and titles go on the page as text, never as HTML. */
 (function () {
   "use strict";
@@ -81,7 +81,7 @@
     const registered = s.voting_registered || 0;
     setText($("signin"), t("{signed} of {registered} voting members", { signed, registered }));
     $("signin-meter").style.width = `${registered ? Math.min(100, (100 * signed) / registered) : 0}%`;
-    const total = Object.keys(view.present || {}).length;
+    const total = s.signed_in_total || 0;   // the public view counts who signed in; it does not name them
     let note = t("{count} people signed in in all", { count: total });
     if (s.quorum_check) {
       note += " · " + (s.quorum_met ? t("Quorum met ({needed} needed)", { needed: s.quorum_needed })

@@ -91,9 +91,11 @@ def test_projector_speaker_queue_vote_and_result(server, open_page, remotes):
     people["s1"]("cast_vote", choice="yes")
     people["s2"]("cast_vote", choice="no")
     expect(by("ballots")).to_have_text("手机已投票：2 / 4 人")
-    mod("enter_hand_count", choice="yes", count=1)
-    # Once the hand count has reached the projector, nothing on it tells a choice's tally.
-    page.wait_for_function("() => Yishi.state.view.vote && Yishi.state.view.vote.hand_counts.yes === 1")
+    counted = mod("enter_hand_count", choice="yes", count=1)
+    # Once the hand count has reached the projector, nothing on it tells a choice's tally (its
+    # view has no hand counts at all: issue 11, the public view is only what projector.js draws).
+    page.wait_for_function(f"() => Yishi.state.version >= {counted['version']}")
+    assert page.evaluate("() => !('hand_counts' in Yishi.state.view.vote)")
     visible = page.locator("main").inner_text()
     assert "赞成" not in visible and "弃权" not in visible and "%" not in visible, visible  # never the tally
     expect(by("result")).to_be_hidden()

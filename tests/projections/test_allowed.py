@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from meeting.projections import DryRun, commands_of, personal_views, role_views, snapshot
+from meeting.projections.allowed import SAME, expand
 from meeting.rules import SPECS, MeetingState, Role
 from tests.engine import MOD, REC, Room, config, person
 from tests.projections.helpers import check_all_allowed
@@ -52,15 +53,19 @@ def test_sign_in_phase():
     m = mod(room)
     assert m["present_rules"] == {"ok": True}
     assert m["open_vote"]["ok"] is False and m["open_vote"]["code"] == "wrong_phase"
-    assert all(v["ok"] for v in m["sign_in"]["targets"].values())  # nobody signed in yet
+    # nobody signed in yet: one verdict for everyone (`others`), nobody listed apart
+    assert m["sign_in"]["others"] == {"ok": True} and m["sign_in"]["targets"] == {}
     assert m["sign_out"]["ok"] is False and m["sign_out"]["code"] == "not_signed_in"
     room.do(person("s1"), "sign_in")
     agree(room)
     m = mod(room)
-    assert m["sign_in"]["targets"]["s1"]["code"] == "already_signed_in"
-    assert m["sign_in"]["targets"]["s1"]["message_zh"] == "居民1 已签到"
-    assert m["sign_out"]["ok"] and m["sign_out"]["targets"]["s1"] == {"ok": True}
-    assert m["sign_out"]["targets"]["s2"]["code"] == "not_signed_in"
+    persons = list(room.state.roster)
+    sign_in, sign_out = expand(m["sign_in"], "targets", persons), expand(m["sign_out"], "targets", persons)
+    assert list(m["sign_in"]["targets"]) == ["s1"] and list(m["sign_out"]["targets"]) == ["s1"]  # the exception
+    assert sign_in["s1"]["code"] == "already_signed_in"
+    assert sign_in["s1"]["message_zh"] == "此人 已签到"  # a roster-wide refusal names the person generically
+    assert m["sign_out"]["ok"] and sign_out["s1"] == {"ok": True}
+    assert sign_out["s2"]["code"] == "not_signed_in" and sign_out["s2"] is sign_out["s3"]
     mine_s1 = mine(room, "s1")
     assert mine_s1["sign_in"]["code"] == "already_signed_in"
     assert mine_s1["raise_hand"]["code"] == "wrong_phase"
@@ -153,7 +158,8 @@ def test_outcomes_and_the_next_item():
     assert outcome["a"] == {"ok": True} and outcome["d"] == {"ok": True}
     assert outcome["b"]["code"] == outcome["c"]["code"] == "outcome_mismatch"
     items = mod(room)["begin_item"]
-    assert items["ok"] is False and items["options"]["1"]["code"] == "outcome_pending"
+    assert items["ok"] is False and expand(items, "options", ["1"])["1"]["code"] == "outcome_pending"
+    assert any(v is SAME for v in items["options"].values())  # an option refused for the command's own reason
     room.do(MOD, "declare_outcome", item=0, outcome="a", what="加装", who="社区", by_when="月底")
     agree(room)
     items = mod(room)["begin_item"]["options"]

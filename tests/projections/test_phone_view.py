@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from meeting.projections import PHONE, PHONE_KEYS, PUBLIC, audience, personal_views, redact, shared_view
+from meeting.projections import PHONE, PHONE_KEYS, PUBLIC, STAFF, audience, personal_views, redact, shared_view
 from meeting.rules import Role
 from tests.engine import MOD, Room, config, person
 
@@ -101,6 +101,21 @@ def meeting_moments():
     yield "ended", room
 
 
+RESULT_KEYS = {"base", "registered", "needed", "passed", "yes", "no", "abstain", "not_voting"}
+
+
+def latest_result(state, tenths: bool) -> list[dict]:
+    """The latest closed vote with a result as the staff view has it, cut to what the phone's and
+    the projector's result card draws (``id, kind, item, abandoned, result, percent``)."""
+    results = [v for v in shared_view(state, STAFF)["votes"] if not v["abandoned"] and v["result"]]
+    if not results:
+        return []
+    v = results[-1]
+    keep = RESULT_KEYS | ({"tenths"} if tenths else set())
+    return [{"id": v["id"], "kind": v["kind"], "item": v["item"], "abandoned": False,
+             "result": {k: x for k, x in v["result"].items() if k in keep}, "percent": v["percent"]}]
+
+
 def test_participants_get_the_phone_view():
     assert audience(Role.PARTICIPANT) == PHONE and audience(Role.PROJECTOR) == PUBLIC
 
@@ -123,14 +138,9 @@ def test_every_key_the_phone_reads_is_in_the_phone_view():
         # everyone the phone names by id has a name in its roster
         named = {h["person"] for h in view["queue"]} | ({view["speech"]["person"]} if view["speech"] else set())
         assert named == set(view["roster"]), label
-        # the latest result, as the public view's latest one, without the named ballot's choices
+        # the latest result, as the staff's latest one, cut to what the result card draws
         public = shared_view(room.state, PUBLIC)
-        results = [v for v in public["votes"] if not v["abandoned"] and v["result"]]
-        if results:
-            latest = {k: v for k, v in results[-1].items() if k != "choices"}
-            assert view["votes"] == [latest], label
-        else:
-            assert view["votes"] == [], label
+        assert view["votes"] == latest_result(room.state, tenths=False), label
         for key in ("phase", "params", "rule_numbers", "speech", "outcomes", "ended_at", "meeting", "current_item"):
             assert view[key] == public[key], (label, key)
 
@@ -153,5 +163,6 @@ def test_a_phone_does_not_get_the_base_of_a_vote_that_opens():
     opened, = room.do(MOD, "open_vote", kind="rules", mode="phone")
     event = {"type": opened.type, "at": opened.at, "seq": 1, **{k: v for k, v in opened.to_dict().items()
                                                                   if k not in ("type", "at")}}
-    assert "base" in redact(event, PUBLIC, False) and "base" not in redact(event, PHONE, False)
+    assert "base" in redact(event, STAFF, False)
+    assert "base" not in redact(event, PHONE, False) and "base" not in redact(event, PUBLIC, False)
     assert personal_views(room.state, room.now)["s1"]["vote"]["eligible"] is True

@@ -37,7 +37,7 @@ def test_the_queue_shows_each_hands_speaking_time_on_this_item():
     room.do(MOD, "end_speech")
     room.do(person("s1"), "raise_hand", stance="for")
     room.do(person("s2"), "raise_hand", stance="against")
-    queue = {h["person"]: h for h in shared_view(room.state, PUBLIC)["queue"]}
+    queue = {h["person"]: h for h in shared_view(room.state, STAFF)["queue"]}  # the moderator's console draws it
     assert queue["s1"]["spoken_ms"] == 42_000
     assert queue["s2"]["spoken_ms"] == 0
 
