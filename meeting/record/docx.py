@@ -191,30 +191,39 @@ def _qr_png(text: str) -> io.BytesIO:
     return out
 
 
-def _form(doc, sections: list[Section], record: Record) -> None:
+def cell_parts(cell, parts, blank: bool = True) -> None:
+    """Each part's caption (bold) and lines as paragraphs of ``cell``; ``blank``: a first part with no
+    lines still writes its (empty) first paragraph's run."""
+    first = True
+    for part in parts:
+        if part.caption:
+            _cell_lines(cell, [part.caption], bold=True, first=first)
+            first = False
+        _cell_lines(cell, part.lines or ([""] if first and blank else []), first=first)
+        first = False
+
+
+def form_table(doc, sections: list[Section], keep_rows: bool = False, after=None) -> None:
+    """A run of label | content rows (model.FORM_WEIGHTS); ``keep_rows``: no row splits across pages;
+    ``after(sec, content)``, when given, adds to a row's content cell after its parts."""
     widths = _twips(FORM_WEIGHTS)
     table = _table(doc, widths)
     for sec in sections:
         row, (label, content) = _add_row(table, widths)
+        if keep_rows:
+            _row_flag(row, "w:cantSplit")
         _shade(label)
         _cell_lines(label, [sec.label], bold=True, center=True)
-        first = True
-        for part in sec.parts:
-            if part.caption:
-                _cell_lines(content, [part.caption], bold=True, first=first)
-                first = False
-            _cell_lines(content, part.lines or ([""] if first else []), first=first)
-            first = False
-        if sec.label == L.SECTION_INTEGRITY and record.checkpoint is not None:
-            p = content.add_paragraph()
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.add_run().add_picture(_qr_png(record.checkpoint.text()), width=Cm(3.6))
+        cell_parts(content, sec.parts)
+        if after is not None:
+            after(sec, content)
 
 
-def _grid(doc, sec: Section) -> None:
+def grid_table(doc, sec: Section, weights: tuple[float, ...], size: float, blank: bool = False) -> None:
+    """A section holding a table as a full-width table of its own: its label and column heads repeat on
+    every page, each row stays on one page, a part that is not the table spans the width."""
     table_part = next(p for p in sec.parts if p.is_table)
-    widths = _twips(COLUMN_WEIGHTS.get(table_part.kind) or tuple(1.0 for _ in table_part.head or ()))
-    size = GRID_SIZE.get(table_part.kind, 9)
+    widths = _twips(weights)
     table = _table(doc, widths)
     row, (cell,) = _add_row(table, widths, span=True)
     _shade(cell)
@@ -236,23 +245,31 @@ def _grid(doc, sec: Section) -> None:
                 _row_flag(row, "w:cantSplit")
         else:
             row, (cell,) = _add_row(table, widths, span=True)
-            first = True
-            if part.caption:
-                _cell_lines(cell, [part.caption], bold=True)
-                first = False
-            _cell_lines(cell, part.lines, first=first)
+            cell_parts(cell, [part], blank=blank)
 
 
-def render_docx(record: Record) -> bytes:
+def _grid(doc, sec: Section) -> None:
+    table_part = next(p for p in sec.parts if p.is_table)
+    weights = COLUMN_WEIGHTS.get(table_part.kind) or tuple(1.0 for _ in table_part.head or ())
+    grid_table(doc, sec, weights, GRID_SIZE.get(table_part.kind, 9))
+
+
+def new_document(title: str, subject: str):
+    """An empty A4 portrait Word document with the margins, fonts and properties of the record."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_W, PAGE_H
     section.left_margin = section.right_margin = MARGIN
     section.top_margin = section.bottom_margin = MARGIN
     _document_defaults(doc)
-    doc.core_properties.title = L.TITLE
-    doc.core_properties.subject = record.title
+    doc.core_properties.title = title
+    doc.core_properties.subject = subject
     doc.core_properties.language = "zh-CN"
+    return doc
+
+
+def render_docx(record: Record) -> bytes:
+    doc = new_document(L.TITLE, record.title)
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -266,11 +283,17 @@ def render_docx(record: Record) -> bytes:
         draft.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _run(draft, L.DRAFT_MARK, bold=True)
 
+    def qr_after(sec: Section, content) -> None:
+        if sec.label == L.SECTION_INTEGRITY and record.checkpoint is not None:
+            p = content.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.add_run().add_picture(_qr_png(record.checkpoint.text()), width=Cm(3.6))
+
     for n, (kind, sections) in enumerate(layout_blocks(record.sections())):
         if n:
             _spacer(doc)
         if kind == "form":
-            _form(doc, sections, record)
+            form_table(doc, sections, after=qr_after)
         else:
             _grid(doc, sections[0])
     out = io.BytesIO()

@@ -340,6 +340,22 @@ class Section:
         return len(self.parts) == 1 and not self.parts[0].is_table and len(self.parts[0].lines) <= 1
 
 
+def sections_text(sections: list[Section]) -> list[str]:
+    """The sections as plain-text lines: each label, caption and line, a table's head and rows joined
+    by " | " (what every format of a printed form must contain)."""
+    out: list[str] = []
+    for sec in sections:
+        out.append(sec.label)
+        for part in sec.parts:
+            if part.caption:
+                out.append(part.caption)
+            out.extend(part.lines)
+            if part.is_table:
+                out.append(" | ".join(part.head or ()))
+                out.extend(" | ".join(r) for r in part.rows or [])
+    return out
+
+
 @dataclass
 class Record:
     meeting_id: str
@@ -679,17 +695,7 @@ class Record:
 
     def text(self) -> str:
         """The whole record as plain text (what every format must contain)."""
-        out = [L.TITLE]
-        for sec in self.sections():
-            out.append(sec.label)
-            for part in sec.parts:
-                if part.caption:
-                    out.append(part.caption)
-                out.extend(part.lines)
-                if part.is_table:
-                    out.append(" | ".join(part.head or ()))
-                    out.extend(" | ".join(r) for r in part.rows or [])
-        return "\n".join(out)
+        return "\n".join([L.TITLE, *sections_text(self.sections())])
 
 
 # ---- building ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
-from ...record.model import Part, Section, fmt_datetime, fmt_schedule, plain
+from ...record.model import Part, Section, fmt_datetime, fmt_schedule, plain, sections_text
 from . import labels as L
 
 
@@ -157,15 +157,7 @@ class Doc:
     def text(self) -> str:
         """Everything the document says, as plain text (what every format must contain)."""
         out = [self.title, self.source, *([self.mark] if self.mark else []), *self.intro]
-        for sec in self.sections:
-            out.append(sec.label)
-            for part in sec.parts:
-                if part.caption:
-                    out.append(part.caption)
-                out.extend(part.lines)
-                if part.is_table:
-                    out.append(" | ".join(part.head or ()))
-                    out.extend(" | ".join(r) for r in part.rows or [])
+        out += sections_text(self.sections)
         out += self.closing
         if self.qr_url:
             out += [self.qr_caption, self.qr_url]

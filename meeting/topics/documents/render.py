@@ -19,27 +19,12 @@ from pathlib import Path
 
 import jinja2
 import segno
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt
 
-from ...record.docx import (
-    MARGIN,
-    PAGE_H,
-    PAGE_W,
-    _add_row,
-    _cell_lines,
-    _document_defaults,
-    _qr_png,
-    _row_flag,
-    _run,
-    _shade,
-    _spacer,
-    _table,
-    _twips,
-)
+from ...record.docx import _qr_png, _run, _spacer, form_table, grid_table, new_document
 from ...record.html import CJK_FONTS
-from ...record.model import FORM_WEIGHTS, Section, layout_blocks
+from ...record.model import FORM_WEIGHTS, layout_blocks
 from .dossier import Doc
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -65,51 +50,6 @@ def _weights(kind: str, columns: int) -> tuple[float, ...]:
 
 
 # ---- Word ---------------------------------------------------------------------------------------
-def _form(doc, sections: list[Section]) -> None:
-    widths = _twips(FORM_WEIGHTS)
-    table = _table(doc, widths)
-    for sec in sections:
-        row, (label, content) = _add_row(table, widths)
-        _row_flag(row, "w:cantSplit")
-        _shade(label)
-        _cell_lines(label, [sec.label], bold=True, center=True)
-        first = True
-        for part in sec.parts:
-            if part.caption:
-                _cell_lines(content, [part.caption], bold=True, first=first)
-                first = False
-            _cell_lines(content, part.lines or ([""] if first else []), first=first)
-            first = False
-
-
-def _grid(doc, sec: Section) -> None:
-    table_part = next(p for p in sec.parts if p.is_table)
-    head = table_part.head or ()
-    widths = _twips(_weights(table_part.kind, len(head)))
-    table = _table(doc, widths)
-    row, (cell,) = _add_row(table, widths, span=True)
-    _shade(cell)
-    _cell_lines(cell, [sec.label], bold=True)
-    _row_flag(row, "w:tblHeader")
-    _row_flag(row, "w:cantSplit")
-    row, cells = _add_row(table, widths)
-    for c, h in zip(cells, head, strict=True):
-        _shade(c)
-        _cell_lines(c, [h], bold=True, size=GRID_SIZE, center=True)
-    _row_flag(row, "w:tblHeader")
-    _row_flag(row, "w:cantSplit")
-    for part in sec.parts:
-        if part.is_table:
-            for values in part.rows or []:
-                row, cells = _add_row(table, widths)
-                for c, value in zip(cells, values, strict=True):
-                    _cell_lines(c, [value], size=GRID_SIZE)
-                _row_flag(row, "w:cantSplit")
-        else:
-            row, (cell,) = _add_row(table, widths, span=True)
-            _cell_lines(cell, part.lines or [""])
-
-
 def _paragraph(doc, text: str, align=None, bold: bool = False, size: float | None = None, before: float = 0,
                after: float = 0, indent: bool = False):
     p = doc.add_paragraph()
@@ -134,9 +74,10 @@ def _docx_body(doc, d: Doc) -> None:
         if n:
             _spacer(doc)
         if kind == "form":
-            _form(doc, sections)
+            form_table(doc, sections, keep_rows=True)
         else:
-            _grid(doc, sections[0])
+            table = next(p for p in sections[0].parts if p.is_table)
+            grid_table(doc, sections[0], _weights(table.kind, len(table.head or ())), GRID_SIZE, blank=True)
     for n, line in enumerate(d.closing):
         _paragraph(doc, line, indent=n == 0, before=6 if n == 0 else 0)
     if d.qr_url:
@@ -155,15 +96,7 @@ def _docx_body(doc, d: Doc) -> None:
 
 
 def render_docx(d: Doc) -> bytes:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = PAGE_W, PAGE_H
-    section.left_margin = section.right_margin = MARGIN
-    section.top_margin = section.bottom_margin = MARGIN
-    _document_defaults(doc)
-    doc.core_properties.title = d.title
-    doc.core_properties.subject = d.subject
-    doc.core_properties.language = "zh-CN"
+    doc = new_document(d.title, d.subject)
     _docx_body(doc, d)
     out = io.BytesIO()
     doc.save(out)
@@ -197,7 +130,7 @@ def render_html(d: Doc, for_pdf: bool = False) -> str:
         return layout_blocks(doc.sections)
 
     return _env.get_template("documents/document.html").render(
-        doc=d, blocks=blocks, fonts=CJK_FONTS, for_pdf=for_pdf, weights=_weights, form_weights=FORM_WEIGHTS,
+        doc=d, blocks=blocks, fonts=CJK_FONTS, for_pdf=for_pdf, weights=COLUMN_WEIGHTS, form_weights=FORM_WEIGHTS,
         qr=qr_svg)
 
 
