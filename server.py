@@ -113,6 +113,8 @@ def print_links(service: Service, settings: Settings, meeting_id: str, login: tu
         who = link["role"] if link["person"] is None else f"{link['role']} {link['name']} ({link.get('category')})"
         print(f"  {who:36} {link['url']}", flush=True)
     print(f"set up more meetings in a browser: {settings.base_url}/admin", flush=True)
+    print(f"topics (intake, review, planning, announcement, results, archive): {settings.base_url}/staff/topics",
+          flush=True)
     if login is not None:
         print(f"log in to {settings.base_url}/admin as {login[0]} with the password {login[1]} "
               f"(a new password at each start of the demo)", flush=True)
