@@ -2,7 +2,7 @@
 line (400 kbps each way, 400 ms round trip), in Debian's Chromium driven by Playwright, against a
 real server on 127.0.0.1.
 
-    .venv/bin/python bench/page_weight.py [--runs 3] [--cpu 4] [--devtools] [--json]
+    .venv/bin/python bench/page_weight.py [--runs 3] [--cpu 4] [--devtools] [--no-inline] [--timeline] [--json]
 
 The line: by default a TCP proxy on 127.0.0.1 in this script (SlowLine) that delays every chunk by
 half the round trip each way, shares 400 kbps per direction among all connections, and costs a
@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from meeting.pages import ASSETS_COOKIE, inline_assets  # noqa: E402
+from meeting.rules import Role  # noqa: E402
 from tests.server.harness import ServerProcess, meeting_config  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -94,9 +96,11 @@ TIMELINE = """() => {
 }"""
 
 
-SETTLED = """async () => {
+SETTLED = """async (sw) => {
   const boot = JSON.parse(document.getElementById("boot").textContent);
-  if (!boot.shell || !("caches" in window)) return true;
+  // A first visit that carried its files: they are in the HTTP cache once live.js set the cookie.
+  if (boot.assets && !document.cookie.includes(boot.assets.cookie + "=" + boot.assets.key)) return false;
+  if (!sw || !boot.shell || !("caches" in window)) return true;
   const cache = await caches.open("yishi-shell-v1");
   return !!(await cache.match(location.pathname));
 }"""
@@ -104,6 +108,7 @@ SETTLED = """async () => {
 
 RTT_S = 0.4
 BYTES_PER_S = 400_000 / 8
+SEGMENT = 1460   # bytes: one TCP segment (the line used to deliver whole 16 KB reads, up to 0.33 s late)
 
 
 class SlowLine:
@@ -143,10 +148,13 @@ class SlowLine:
         sender = asyncio.ensure_future(deliver())
         try:
             while data := await reader.read(16384):
-                now = time.monotonic()
-                start = max(now, self.free_at[direction])
-                self.free_at[direction] = start + len(data) / BYTES_PER_S
-                queue.put_nowait((self.free_at[direction] + RTT_S / 2, data))
+                # In segments, as a real line delivers them: the first bytes of a large response
+                # arrive before its last ones are sent.
+                for i in range(0, len(data), SEGMENT):
+                    piece = data[i:i + SEGMENT]
+                    start = max(time.monotonic(), self.free_at[direction])
+                    self.free_at[direction] = start + len(piece) / BYTES_PER_S
+                    queue.put_nowait((self.free_at[direction] + RTT_S / 2, piece))
         except (ConnectionError, OSError):
             pass
         queue.put_nowait((0.0, None))
@@ -176,12 +184,12 @@ class SlowLine:
         self.thread.join(5)
 
 
-def settle(page, timeout_s: float = 15.0) -> None:
+def settle(page, sw: bool, timeout_s: float = 15.0) -> None:
     """Wait (bounded) until SETTLED holds. Not wait_for_function: it does not await a promise."""
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(SETTLED):
+    while not page.evaluate(SETTLED, sw):
         if time.monotonic() > deadline:
-            raise TimeoutError("the page did not settle (no service worker copy of the page)")
+            raise TimeoutError("the page did not settle (files not in the cache, or no service worker copy)")
         page.wait_for_timeout(100)
 
 
@@ -230,7 +238,7 @@ def visit(page, cdp, url: str) -> dict:
 
 
 def run(runs: int, cpu: float, devtools: bool, no_sw: bool = False,
-        websocket_first: bool = False) -> dict:
+        websocket_first: bool = False, no_inline: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = ServerProcess(Path(tmp) / "data").start()
         line = None if devtools else SlowLine(server.port)
@@ -238,12 +246,17 @@ def run(runs: int, cpu: float, devtools: bool, no_sw: bool = False,
             _mid, tokens = server.create_meeting(meeting_config())
             url = f"{server.url}/j/{tokens['s1']}" if line is None else f"http://127.0.0.1:{line.port}/j/{tokens['s1']}"
             first, repeat = [], []
+            inline = inline_assets(Role.PARTICIPANT)
+            inline_key = inline.key if inline else ""
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 for _ in range(runs):
                     ctx = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True,
                                               service_workers="block" if no_sw else "allow")
                     ctx.add_init_script(MARKS)
+                    if no_inline:   # the cookie of a browser that holds the files: the small page, as before
+                        host = url.split("/")[2].split(":")[0]
+                        ctx.add_cookies([{"name": ASSETS_COOKIE, "value": inline_key, "domain": host, "path": "/j/"}])
                     if websocket_first:
                         ctx.add_init_script(WEBSOCKET_FIRST)
                     page = ctx.new_page()
@@ -254,10 +267,10 @@ def run(runs: int, cpu: float, devtools: bool, no_sw: bool = False,
                     if cpu > 1:
                         cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
                     first.append(visit(page, cdp, url))
-                    # The repeat visit comes once the first has settled: the service worker's copy of
-                    # the page stored (static/js/sw.js), when the browser runs one.
-                    if not no_sw:
-                        settle(page)
+                    # The repeat visit comes once the first has settled: the files of an inlined first
+                    # visit in the cache, and the service worker's copy of the page stored
+                    # (static/js/sw.js), when the browser runs one.
+                    settle(page, sw=not no_sw)
                     repeat.append(visit(page, cdp, url))
                     ctx.close()
                 browser.close()
@@ -272,15 +285,16 @@ def run(runs: int, cpu: float, devtools: bool, no_sw: bool = False,
     return {
         "profile": {"down_kbps": 400, "up_kbps": 400, "rtt_ms": 400, "cpu_slowdown": cpu, "runs": runs,
                     "line": "devtools" if devtools else "proxy", "service_worker": not no_sw,
+                    "first_visit_inlined": not no_inline,
                     "transports": "websocket, polling" if websocket_first else "polling, then upgrade"},
         "first": {"shown_ms_median": med(first, "shown_ms"), "usable_ms_median": med(first, "usable_ms"),
                   "usable_ms": [r["usable_ms"] for r in first],
                   "transferred_median": med(first, "transferred"), "resources": first[0]["resources"],
-                  "timeline": first[0]["timeline"]},
+                  "timelines": [r["timeline"] for r in first]},
         "repeat": {"shown_ms_median": med(repeat, "shown_ms"), "usable_ms_median": med(repeat, "usable_ms"),
                    "usable_ms": [r["usable_ms"] for r in repeat],
                    "transferred_median": med(repeat, "transferred"), "resources": repeat[0]["resources"],
-                  "timeline": repeat[0]["timeline"]},
+                  "timelines": [r["timeline"] for r in repeat]},
     }
 
 
@@ -291,19 +305,21 @@ def main() -> None:
     ap.add_argument("--devtools", action="store_true", help="Chromium's DevTools throttling instead of the proxy")
     ap.add_argument("--no-sw", action="store_true", help="block service workers (the page as without static/js/sw.js)")
     ap.add_argument("--websocket-first", action="store_true", help="socket.io-client tries WebSocket first")
+    ap.add_argument("--no-inline", action="store_true",
+                    help="the first visit gets the small page that names its files (as a browser holding them would)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--timeline", action="store_true",
-                    help="print the first run's requests in time (ms from navigation start: start, request sent, "
+                    help="print each run's requests in time (ms from navigation start: start, request sent, "
                          "first byte, end)")
     args = ap.parse_args()
-    result = run(args.runs, args.cpu, args.devtools, args.no_sw, args.websocket_first)
+    result = run(args.runs, args.cpu, args.devtools, args.no_sw, args.websocket_first, args.no_inline)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     p = result["profile"]
     print(f"participant page, {p['down_kbps']} kbps / {p['rtt_ms']} ms RTT ({p['line']}), CPU ×{p['cpu_slowdown']}, "
           f"{p['runs']} runs, service worker {'allowed' if p['service_worker'] else 'blocked'}, "
-          f"transports: {p['transports']}")
+          f"transports: {p['transports']}, first visit {'inlined' if p['first_visit_inlined'] else 'small page'}")
     for visit_name in ("first", "repeat"):
         r = result[visit_name]
         print(f"{visit_name:7} shown {r['shown_ms_median']:.0f} ms, usable {r['usable_ms_median']:.0f} ms "
@@ -313,10 +329,11 @@ def main() -> None:
             print(f"    {res['path'][:48]:48} {res['transferred'] / 1024:7.1f} KB on the wire  "
                   f"{res['decoded'] / 1024:7.1f} KB unpacked{'  (cache)' if res['from_cache'] else ''}")
         if args.timeline:
-            print("    timeline of the first run (ms): start  request  first byte  end")
-            for e in r["timeline"]:
-                print(f"      {e['name'][:46]:46} {e['start']:6.0f} {e['request']:8.0f} {e['first_byte']:10.0f} "
-                      f"{e['end']:6.0f}{'  (service worker)' if e['worker'] else ''}")
+            for n, timeline in enumerate(r["timelines"], start=1):
+                print(f"    timeline of run {n} (ms): start  request  first byte  end")
+                for e in timeline:
+                    print(f"      {e['name'][:46]:46} {e['start']:6.0f} {e['request']:8.0f} {e['first_byte']:10.0f} "
+                          f"{e['end']:6.0f}{'  (service worker)' if e['worker'] else ''}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,21 @@
 """Security headers on every HTTP response: no framing, no MIME sniffing, no referrer (the URL
 holds the join token), and on pages a strict Content-Security-Policy (scripts only from our own
-static files, no inline script)."""
+static files, no inline script). A page that carries its own scripts inline (the phone's first
+visit, meeting/pages.py) sets its policy itself with policy(hashes): the hash of each of those
+scripts, never 'unsafe-inline'; the middleware then leaves it as it is."""
 from __future__ import annotations
 
+_SCRIPT_SRC = "script-src 'self';"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+
+
+def policy(script_hashes: tuple[str, ...] = ()) -> str:
+    """The page's Content-Security-Policy; with hashes ('sha256-<base64>'), those inline scripts
+    may run too (and only those)."""
+    if not script_hashes:
+        return CSP
+    return CSP.replace(_SCRIPT_SRC, "script-src 'self' " + " ".join(f"'{h}'" for h in script_hashes) + ";", 1)
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

@@ -9,8 +9,10 @@ exports (``meeting/record/model.py``) from the committed log; ``audit`` the newe
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from . import i18n, labels
+from .headers import policy
 from .projections.me import person_me
 from .record import build_record, labels as record_labels
 from .record.model import Section
@@ -94,6 +97,60 @@ def _current_version(path: str, scope: Scope) -> bool:
         return False
 
 
+# The phone's first visit on a slow line (docs/performance.md, "The phone page on a slow line"):
+# a page asked for without the cookie that says this browser holds the current files carries its
+# styles and scripts inline (each script allowed by its hash in the page's CSP), which saves the
+# files' own connections and requests (2 round trips); the page then fetches the versioned files
+# into the HTTP cache after it is usable and, once they are there, sets the cookie (live.js,
+# boot["assets"]), so the next visit gets the small page that names the cached files.
+INLINE = {
+    Role.PARTICIPANT: (("css/app.css", "css/phone.css"), ("vendor/socket.io.min.js", "js/live.js", "js/phone.js")),
+}
+ASSETS_COOKIE = "yishi_assets"
+_UNSAFE_IN_SCRIPT = re.compile(r"</script|<!--", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A screen's files to put in the page: the styles and scripts as text, the scripts' CSP hashes,
+    the versioned URLs to fetch into the cache afterwards, and the key of this set of versions."""
+    styles: tuple[Markup, ...]
+    scripts: tuple[Markup, ...]
+    hashes: tuple[str, ...]
+    urls: tuple[str, ...]
+    key: str
+    icon: str   # the favicon as a data: URL (no request of its own competing with the socket's)
+
+
+@cache
+def _inline_text(path: str, mtime_ns: int) -> tuple[str, str]:
+    """A file's text and its CSP hash ('sha256-<base64>'), once per version of the file."""
+    text = (STATIC / path).read_text(encoding="utf-8")
+    return text, "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def inline_assets(role: Role) -> Inline | None:
+    """The files a first visit of this screen carries inline (None: the screen names its files).
+    A script that could end its own <script> element early is never inlined: the page then names
+    the files as usual."""
+    if role not in INLINE:
+        return None
+    styles, scripts = INLINE[role]
+    texts = {path: _inline_text(path, (STATIC / path).stat().st_mtime_ns) for path in styles + scripts}
+    if any(_UNSAFE_IN_SCRIPT.search(texts[path][0]) for path in scripts) or any(
+            "</style" in texts[path][0].lower() for path in styles):
+        return None
+    urls = tuple(static_url(path) for path in (*styles, *scripts, "favicon.svg"))
+    return Inline(
+        styles=tuple(Markup(texts[path][0]) for path in styles),
+        scripts=tuple(Markup(texts[path][0]) for path in scripts),
+        hashes=tuple(texts[path][1] for path in scripts),
+        urls=urls,
+        key=hashlib.sha256(" ".join(urls).encode()).hexdigest()[:16],
+        icon="data:image/svg+xml;base64," + base64.b64encode((STATIC / "favicon.svg").read_bytes()).decode("ascii"),
+    )
+
+
 _T_CALL = re.compile(r"""\bt\(\s*(["'])((?:\\.|(?!\1).)*)\1""")
 
 
@@ -160,6 +217,12 @@ def routes(service: Service, base_url: str) -> list[Route]:
         }
         if role == Role.PARTICIPANT:
             boot["shell"] = True   # live.js registers static/js/sw.js, which serves this page on the next visit
+        inline = inline_assets(role)
+        if inline is not None and request.cookies.get(ASSETS_COOKIE) == inline.key:
+            inline = None   # this browser already holds these versions of the files: the small page
+        if inline is not None:
+            # live.js fetches them into the cache once the page is usable, then sets the cookie
+            boot["assets"] = {"urls": list(inline.urls), "cookie": ASSETS_COOKIE, "key": inline.key}
         # The phone paints the greeting and, if the person may sign in now, the sign-in buttons
         # with the page (allowed.sign_in as the socket would send it), before the socket connects.
         first = person_me(live.state, person, service.clock()) if role == Role.PARTICIPANT and person else None
@@ -177,8 +240,11 @@ def routes(service: Service, base_url: str) -> list[Route]:
             person_name=first["name"] if first else "",
             may_sign_in=bool(sign_in.get("ok")),
             remote=remote,
+            inline=inline,
         )
         response = HTMLResponse(html)
+        if inline is not None:
+            response.headers["content-security-policy"] = policy(inline.hashes)
         if role == Role.PARTICIPANT:
             response.headers["x-yishi-shell"] = "1"   # static/js/sw.js may keep this page as the phone's shell
         if request.query_params.get("lang") in i18n.LANGS:

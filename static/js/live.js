@@ -58,6 +58,7 @@
         try { fn(state); } catch (err) { console.error(err); }
       }
       tickCountdowns();
+      fetchAssets();
       keepShell();
       // htmx fragments refresh on this (hx-trigger="yishi:changed from:body").
       document.body.dispatchEvent(new CustomEvent("yishi:changed", { detail: { version: state.version } }));
@@ -80,10 +81,31 @@
     const key = JSON.stringify([!!(signIn && signIn.ok), personName(boot.person)]);
     if (key === shellKey) return;
     shellKey = key;
-    navigator.serviceWorker.register("/sw.js", { scope: "/j/" })
+    // The kept copy is the small page that names the files: keep it once they are in the cache.
+    fetchAssets()
+      .then(() => navigator.serviceWorker.register("/sw.js", { scope: "/j/" }))
       .then(() => navigator.serviceWorker.ready)
       .then((reg) => { if (reg.active) reg.active.postMessage({ type: "store", path: location.pathname }); })
       .catch(() => { /* no service worker (plain HTTP, private mode): every visit loads the page */ });
+  }
+
+  // ---- the files of a first visit (meeting/pages.py, inline_assets) ----------------------------
+  // A first visit carries its styles and scripts in the page; once the socket has given the page
+  // its state, the versioned files it names on later visits are fetched into the HTTP cache, at
+  // low priority, once. When all are in, the cookie tells the server that this browser holds
+  // these versions: the next visit gets the small page that names them.
+  let assetsFetched = null;
+  function fetchAssets() {
+    if (!assetsFetched) {
+      const assets = boot.assets || { urls: [] };
+      assetsFetched = Promise.all(assets.urls.map((url) => fetch(url, { priority: "low", credentials: "same-origin" })
+        .then((res) => res.ok && res.blob().then(() => true)).catch(() => false)))
+        .then((held) => {
+          if (!assets.key || !held.every(Boolean)) return;
+          document.cookie = `${assets.cookie}=${assets.key}; path=/j/; max-age=31536000; samesite=lax`;
+        });
+    }
+    return assetsFetched;
   }
 
   // ---- `me`: the version rule -----------------------------------------------------------------
@@ -525,11 +547,14 @@
     get socket() { return socket; },
   };
 
-  // Connect as soon as this (deferred) script runs: the handshake overlaps the download of the
-  // screen's own script; a snapshot that arrives first is drawn once the screen listens.
+  // Connect as soon as this script runs: the handshake overlaps the download of the screen's own
+  // script; a snapshot that arrives first is drawn once the screen listens. Deferred, it runs once
+  // the page is parsed; inline (the phone's first visit, meeting/pages.py), it is at the end of the
+  // body, so the page is there and it need not wait for the screen's script behind it.
   function boot0() {
     initLargeText();
     if (boot.token) start();
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot0); else boot0();
+  const inline = !!(document.currentScript && !document.currentScript.src);
+  if (document.readyState === "loading" && !inline) document.addEventListener("DOMContentLoaded", boot0); else boot0();
 })();

@@ -19,6 +19,7 @@ import time
 import httpx
 from playwright.sync_api import Page, expect
 
+from meeting.pages import ASSETS_COOKIE
 from tests.browser.conftest import LAPTOP, PHONE, axe_violations, latin_words, shot, tap_gaps
 from tests.browser.test_axe_screens import latin
 from tests.server.harness import meeting_config
@@ -203,9 +204,18 @@ def test_a_meeting_on_every_screen_in_every_state(server, open_page, remotes):
 def test_the_server_sends_little_and_lets_browsers_keep_it(server):
     _mid, tokens = server.create_meeting(meeting_config())
     with httpx.Client(base_url=server.url, headers={"accept-encoding": "gzip"}) as http:
+        # A first visit: the page carries its files, compressed well under the phone's 90 KB.
+        first = http.get(f"/j/{tokens['s1']}")
+        assert first.headers["content-encoding"] == "gzip" and "<script data-hashed>" in first.text
+        assert int(first.headers["content-length"]) < 45_000
+        # With the cookie that the first visit sets once it holds the files: the small page naming them.
+        key = re.search(r'"key": "(\w+)"', first.text)
+        assert key
+        http.cookies.set(ASSETS_COOKIE, key[1])
         page = http.get(f"/j/{tokens['s1']}")
         assert page.headers["content-encoding"] == "gzip"
         html = page.text
+        assert "<script data-hashed>" not in html
         # Only what the phone uses: no htmx; versioned static URLs.
         assert "htmx" not in html
         urls = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
@@ -292,5 +302,57 @@ def test_a_repeat_visit_shows_the_page_kept_for_this_link_and_the_state_from_the
         page.goto(url)
         expect(by(page, "greeting")).to_have_text("Hello, 刘秀英")
         expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+    finally:
+        ctx.close()
+
+
+FROM_CACHE = """async (urls) => {
+    const held = await Promise.all(urls.map((u) => fetch(u, { cache: "only-if-cached", mode: "same-origin" })
+        .then((r) => r.ok).catch(() => false)));
+    return held.every(Boolean);
+}"""
+
+
+def test_a_first_visit_carries_its_files_and_the_next_one_names_them(browser, server):
+    """The phone's first visit gets its scripts and styles in the page, run under the page's policy
+    (their hashes; no CSP violation in the console) and working (it connects and signs in); it then
+    fetches the versioned files into the cache and, once they are in, sets the cookie: the next visit
+    gets the small page that names them, served from the cache."""
+    _mid, tokens = server.create_meeting(meeting_config())
+    url = f"{server.url}/j/{tokens['s1']}"
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="block")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        first = page.goto(url)
+        assert first is not None and "sha256-" in first.headers["content-security-policy"]
+        assert page.locator("script[data-hashed]").count() == 3 and page.locator("script[src]").count() == 0
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        expect(by(page, "greeting")).to_have_text("刘秀英，您好")
+        by(page, "sign-in").click()
+        expect(by(page, "signed-in")).to_be_visible()
+        # The styles came with the page: the sign-in panel is laid out as the style sheet says.
+        assert page.evaluate("getComputedStyle(document.querySelector('.phone')).display") != "inline"
+        assets = page.evaluate("JSON.parse(document.getElementById('boot').textContent).assets.urls")
+        assert len(assets) == 6 and all("?v=" in a for a in assets)
+        deadline = time.monotonic() + 10
+        while not [c for c in ctx.cookies() if c["name"] == ASSETS_COOKIE]:
+            assert time.monotonic() < deadline, "the page never said it holds the files (no cookie)"
+            page.wait_for_timeout(100)
+        assert page.evaluate(FROM_CACHE, assets), "the cookie is set but the files are not in the cache"
+
+        again = page.goto(url)
+        assert again is not None and "sha256-" not in again.headers["content-security-policy"]
+        assert page.locator("script[data-hashed]").count() == 0
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        expect(by(page, "signed-in")).to_be_visible()
+        cached = page.evaluate("""() => performance.getEntriesByType("resource")
+            .filter((e) => e.name.includes("/static/")).map((e) => [e.name, e.transferSize])""")
+        assert len(cached) >= 5 and all(size == 0 for _name, size in cached), cached
+        bad = [line for line in console if "Content Security Policy" in line or line.startswith(("error", "pageerror"))]
+        assert not bad, bad
     finally:
         ctx.close()
