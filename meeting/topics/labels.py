@@ -17,8 +17,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "internal": ("社区（村）内部之间的协商事项", "Within the community"),
     },
     "status": WORDS["status"],
-    "track": {"immediate": ("即时议", "immediate"), "in_depth": ("深入议", "in depth")},
-    "form": {"onsite": ("现场协商", "on site"), "online": ("线上协商", "online"), "mixed": ("线上线下结合", "mixed")},
     "decision": {"approved": ("通过", "approved"), "rejected": ("不予通过", "rejected")},
     # 004 五不议
     "reject_reason": {
@@ -36,8 +34,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "source": {"resident": ("居民提交", "by a resident"), "staff": ("工作人员登记", "entered by staff"),
                "reconsult": ("再次协商", "re-consultation")},
     "received": {"phone": ("电话", "by phone"), "in_person": ("来访", "in person")},
-    "outcome": {"a": ("a 协商通过", "a agreed"), "b": ("b 终止协商", "b terminated"),
-                "c": ("c 再次协商", "c re-consult"), "d": ("d 提交五议两公开", "d escalated")},
     "deadline": {
         "announce": ("发布公告", "announce"), "settle": ("确定协商事宜（10 个工作日）", "settle the matters (10 wd)"),
         "consult": ("开展协商（15 个工作日）", "hold the consultation (15 wd)"),
@@ -47,10 +43,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "due_status": {"on_time": ("按时完成", "done on time"), "late": ("逾期完成", "done late"),
                    "due": ("待办", "due"), "overdue": ("已逾期", "overdue")},
-    "people": {"stakeholder": ("利益相关方", "stakeholder"), "proposer": ("议题提出人", "proposer"),
-               "expert": ("专家", "expert"), "department": ("职能部门", "department"),
-               "observer": ("旁听", "observer"), "supervisor": ("监督员", "supervisor"),
-               "guide": ("指导人", "guide")},
 }
 
 
@@ -59,3 +51,18 @@ def word(lang: str, kind: str, key: object) -> str:
     if pair is None:
         return str(key) if key is not None else ""
     return pair[1] if lang == "en" else pair[0]
+
+
+# Kinds the live meeting already names (meeting/labels.py, one catalog for every screen and the record):
+# the topic pages use the same words, not a second vocabulary.
+SHARED = {"outcome": "outcome", "people": "category", "form": "form", "track": "track"}
+
+
+def _shared(kind: str) -> dict[str, tuple[str, str]]:
+    from meeting import labels  # the live meeting's catalog (not this module)
+
+    zh, en = labels.enums("zh")[kind], labels.enums("en")[kind]
+    return {key: (text, en.get(key, key)) for key, text in zh.items()}
+
+
+LABELS.update({mine: _shared(theirs) for mine, theirs in SHARED.items()})
