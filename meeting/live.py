@@ -153,6 +153,11 @@ class LiveMeeting:
         self.worker: asyncio.Task | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.published: Any = None  # the publisher's memory of what it last sent (meeting.publish)
+        # Committed batches not yet published, the task publishing them, and the future done once
+        # the last batch handed to the publisher is sent (meeting.publish).
+        self.unpublished: Any = None
+        self.publishing: asyncio.Task | None = None
+        self.publish_done: asyncio.Future | None = None
 
     def remember(self, key: tuple[str, str], ack: dict) -> None:
         self.done[key] = ack
@@ -337,10 +342,21 @@ class Meetings:
             for key, ack in remembered.items():
                 live.remember(key, ack)
             await self.on_commit(live, committed, stored)
-        for p, result in results:
-            if p.future.done():
-                continue
-            if isinstance(result, DomainError):
-                p.future.set_exception(result)
-            else:
-                p.future.set_result(result)
+            # One process: the batch is published by the meeting's publishing task while the
+            # next batch is decided and committed; its acks go out once its delta and ``me`` are
+            # sent (docs/protocol.md, "Ack order"), so a screen holds the version it is acked.
+            sent = live.publish_done
+            if sent is not None and not sent.done():
+                sent.add_done_callback(lambda _: _resolve(results))
+                return
+        _resolve(results)
+
+
+def _resolve(results: list[tuple[Pending, dict | DomainError]]) -> None:
+    for p, result in results:
+        if p.future.done():
+            continue
+        if isinstance(result, DomainError):
+            p.future.set_exception(result)
+        else:
+            p.future.set_result(result)

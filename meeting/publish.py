@@ -7,13 +7,16 @@ projector) joins ``<meeting>:r:<role>``. After each committed batch: one ``delta
 the room), then ``me`` to each person room and role room whose ``me`` changed, as a patch
 ``{version, from_version, patch}`` of the ``me`` that room holds (a snapshot carries it whole).
 ``me`` is computed only for rooms that have a connection (``Publisher.listening``). Everything
-is computed from the committed state.
+is computed from the committed state. In one process the publish runs in a task of its own per
+meeting, beside the next batch's commit; batches committed meanwhile go out as one delta, and a
+batch's acks are sent once its delta and ``me`` are (docs/protocol.md, "Ack order").
 
 ``WireJson`` is the JSON module python-socketio encodes with (``AsyncServer(json=WireJson)``):
 UTF-8 text on the wire instead of ``\\uXXXX`` escapes (a Chinese character costs 3 bytes, not 6).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass, field
@@ -89,18 +92,57 @@ class Publisher:
         """Send a committed batch: ``before`` is the committed state it started from, ``live.state``
         the state it committed. A failure is logged, not raised: the events are committed and
         acked; a screen that missed this delta sees the version gap on the next one and asks
-        for a snapshot."""
+        for a snapshot.
+
+        One process: the batch is queued and sent by the meeting's publishing task, which the
+        command queue does not wait for (the next batch is decided and committed meanwhile); the
+        batches committed while a publish runs go out together as one delta (``before`` of the
+        first, the state of the last, their events in order). Only committed states are ever
+        sent. Several processes (``emit_me``): sent in line, under the meeting's gate."""
+        live.publish_done = None
         if self.emit is None:
             return
+        if self.emit_me is not None:
+            await self._publish_logged(live, before, live.state, stored)
+            return
+        if live.unpublished is None:
+            done = asyncio.get_running_loop().create_future()
+            live.unpublished = (before, live.state, list(stored), done)
+        else:
+            first, _, rows, done = live.unpublished
+            live.unpublished = (first, live.state, rows + list(stored), done)
+        live.publish_done = done  # the command queue acks the batch once this is done
+        if live.publishing is None or live.publishing.done():
+            live.publishing = asyncio.get_running_loop().create_task(self._publish_queued(live))
+
+    async def _publish_queued(self, live: LiveMeeting) -> None:
+        while live.unpublished is not None:
+            (before, state, stored, done), live.unpublished = live.unpublished, None
+            try:
+                await self._publish_logged(live, before, state, stored)
+            finally:
+                done.set_result(None)
+
+    async def settled(self, live: LiveMeeting) -> None:
+        """Wait until every command queued in the meeting is decided, committed and published."""
+        while True:
+            task = next((t for t in (live.worker, live.publishing) if t is not None and not t.done()), None)
+            if task is None:
+                return
+            await asyncio.wait({task})
+
+    async def _publish_logged(self, live: LiveMeeting, before: MeetingState, state: MeetingState,
+                              stored: list[StoredEvent]) -> None:
         try:
-            await self._publish(live, before, stored)
+            await self._publish(live, before, state, stored)
         except Exception:
             live.published = None  # the next batch starts again from the state before it
             log.exception("publishing to meeting %s failed", live.id)
 
-    async def _publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
+    async def _publish(self, live: LiveMeeting, before: MeetingState, state: MeetingState,
+                       stored: list[StoredEvent]) -> None:
         assert self.emit is not None
-        now, state = self.clock(), live.state
+        now = self.clock()
         listening = self.listening() if self.listening is not None else None
         last: Published | None = live.published
         if last is None or last.version != before.version:
@@ -119,6 +161,9 @@ class Publisher:
                              r.payload.get("vote_id") in anonymous) for r in stored]
             await self.emit("delta", {"from_version": before.version, "version": state.version, "now": now,
                                       "events": events, "patch": diff(last.views[aud], views[aud])}, room(live.id, aud))
+        # The deltas are queued on every connection; let the connections write them out before
+        # the ``me`` of every room is computed (O(people)): the change reaches the screens first.
+        await asyncio.sleep(0)
         me = all_me(live.id, state, now, listening)
         joined = [where for where in me if where not in last.me]
         if joined:

@@ -88,7 +88,11 @@ class Hall:
         self.screens.remove(s)
 
     async def do(self, actor: Actor, name: str, **args) -> dict:
-        return await self.service.execute(self.mid, actor, name, args)
+        ack = await self.service.execute(self.mid, actor, name, args)
+        # The ack goes out once the batch is durable, before its publish (docs/protocol.md): the
+        # screens are compared with a fresh snapshot once the publish is done.
+        await self.service.publisher.settled(self.live)
+        return ack
 
     def check(self, label: str) -> None:
         for s in self.screens:
