@@ -186,3 +186,23 @@ def latin_words(page: Page, allowed: set[str] | None = None) -> list[str]:
             if word not in allowed:
                 found.append(f"{word} in {text[:60]!r}")
     return found
+
+
+def first_admin(page: Page, base_url: str, admin_key: str, password: str,
+                community: str = "幸福社区", login: str = "wang", name: str = "王主任") -> None:
+    """Set up a community and its first admin on /admin/setup with the admin key, then make sure
+    the page is logged in as that admin (set-up logs in; an existing community asks to log in)."""
+    page.goto(f"{base_url}/admin/setup")
+    page.get_by_test_id("admin-key").fill(admin_key)
+    page.get_by_test_id("setup-community").fill(community)
+    page.get_by_test_id("setup-login").fill(login)
+    page.get_by_test_id("setup-name").fill(name)
+    page.get_by_test_id("setup-password").fill(password)
+    with page.expect_navigation():
+        page.get_by_test_id("setup-create").click()
+    page.goto(f"{base_url}/admin")
+    if page.get_by_test_id("admin-login").count():
+        page.get_by_test_id("admin-login-name").fill(login)
+        page.get_by_test_id("admin-password").fill(password)
+        with page.expect_navigation():
+            page.get_by_test_id("admin-login").click()

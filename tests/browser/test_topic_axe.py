@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from meeting.topics.catalogue import DEFAULT_ENTRIES
 from meeting.topics.decide import CHINA
-from tests.browser.conftest import CJK_SCREEN_TEXT, LAPTOP, PHONE, axe_violations, shot
+from tests.browser.conftest import CJK_SCREEN_TEXT, LAPTOP, PHONE, axe_violations, first_admin, shot
 from tests.server.harness import ADMIN_KEY
 
 PASSWORD = "correct horse battery"
@@ -86,20 +86,7 @@ def test_topic_screens_pass_axe_in_both_languages_on_a_phone_and_a_laptop(browse
         staff.set_default_timeout(15_000)
         phone = phone_ctx.new_page()
         phone.set_default_timeout(15_000)
-        staff.goto(f"{server.url}/admin/setup")
-        staff.get_by_test_id("admin-key").fill(ADMIN_KEY)
-        staff.get_by_test_id("setup-community").fill("幸福社区")
-        staff.get_by_test_id("setup-login").fill("wang")
-        staff.get_by_test_id("setup-name").fill("王主任")
-        staff.get_by_test_id("setup-password").fill(PASSWORD)
-        with staff.expect_navigation():
-            staff.get_by_test_id("setup-create").click()
-        staff.goto(f"{server.url}/admin")
-        if staff.get_by_test_id("admin-login").count():
-            staff.get_by_test_id("admin-login-name").fill("wang")
-            staff.get_by_test_id("admin-password").fill(PASSWORD)
-            with staff.expect_navigation():
-                staff.get_by_test_id("admin-login").click()
+        first_admin(staff, server.url, ADMIN_KEY, PASSWORD)
         staff.goto(f"{server.url}/staff/topics")
         intake = staff.locator("#intake-link").get_attribute("href")
         intake_path = re.sub(r"^https?://[^/]+", "", intake)

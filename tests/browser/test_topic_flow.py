@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 
 from meeting.topics.catalogue import DEFAULT_ENTRIES
 from meeting.topics.decide import CHINA
-from tests.browser.conftest import LAPTOP, PHONE, SHOTS, shot
+from tests.browser.conftest import LAPTOP, PHONE, SHOTS, first_admin, shot
 from tests.server.harness import ADMIN_KEY
 
 PASSWORD = "correct horse battery"
@@ -47,20 +47,7 @@ def test_a_topic_from_a_phone_to_the_archive(browser, server, remotes, tmp_path)
         phone.set_default_timeout(15_000)
 
         # ---- the community and its first admin (the admin key only bootstraps) ----
-        staff.goto(f"{server.url}/admin/setup")
-        staff.get_by_test_id("admin-key").fill(ADMIN_KEY)
-        staff.get_by_test_id("setup-community").fill("幸福社区")
-        staff.get_by_test_id("setup-login").fill("wang")
-        staff.get_by_test_id("setup-name").fill("王主任")
-        staff.get_by_test_id("setup-password").fill(PASSWORD)
-        with staff.expect_navigation():
-            staff.get_by_test_id("setup-create").click()
-        staff.goto(f"{server.url}/admin")
-        if staff.get_by_test_id("admin-login").count():
-            staff.get_by_test_id("admin-login-name").fill("wang")
-            staff.get_by_test_id("admin-password").fill(PASSWORD)
-            with staff.expect_navigation():
-                staff.get_by_test_id("admin-login").click()
+        first_admin(staff, server.url, ADMIN_KEY, PASSWORD)
         # a community worker finds the topics from /admin (and /admin from the topics)
         with staff.expect_navigation():
             staff.get_by_test_id("admin-topics-link").click()
