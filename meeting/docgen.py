@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from .projections.audience import AUDIENCES
+from .projections.redaction import DELTA_EVENTS
 from .rules.commands import SPECS, Field
 from .rules.errors import MESSAGES
 from .rules.events import EVENT_TYPES
@@ -69,7 +71,17 @@ def params_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"commands": commands_table, "events": events_table, "errors": errors_table, "params": params_table}
+def delta_events_table() -> str:
+    rows = ["| audience | event types its deltas carry |", "|---|---|"]
+    for aud in AUDIENCES:
+        kinds = DELTA_EVENTS[aud]
+        carried = "every one" if kinds is None else ", ".join(f"`{k}`" for k in sorted(kinds)) or "none"
+        rows.append(f"| `{aud}` | {carried} |")
+    return "\n".join(rows)
+
+
+TABLES = {"commands": commands_table, "events": events_table, "errors": errors_table, "params": params_table,
+          "delta-events": delta_events_table}
 
 
 def render(text: str) -> str:

@@ -3,7 +3,8 @@
 Rooms: every connection joins ``<meeting>:<audience>`` (staff, phone, public); a person's
 connection joins ``<meeting>:p:<person>``; a function without a person (moderator, recorder,
 projector) joins ``<meeting>:r:<role>``. After each committed batch: one ``delta`` per audience
-``{from_version, version, now, events, patch}`` (each encoded once by python-socketio for all of
+``{from_version, version, now, events, patch}`` (only the event types the audience's screens
+use: ``projections.DELTA_EVENTS``; each encoded once by python-socketio for all of
 the room), then ``me`` to each person room and role room whose ``me`` changed, as a patch
 ``{version, from_version, patch}`` of the ``me`` that room holds (a snapshot carries it whole).
 ``me`` is computed only for rooms that have a connection (``Publisher.listening``). Everything
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 from . import projections
 from .live import LiveMeeting, Meetings
-from .projections import AUDIENCES, FUNCTION_ROLES, deep_diff, diff, redact, shared_view
+from .projections import AUDIENCES, FUNCTION_ROLES, carried, deep_diff, diff, redact, shared_view
 from .projections.wire import WireJson  # noqa: F401  (re-exported: server.py)
 from .rules import MeetingState
 from .store import StoredEvent
@@ -157,8 +158,10 @@ class Publisher:
         views: dict[str, dict] = {}
         for aud in AUDIENCES:
             views[aud] = shared_view(state, aud)
+            # Only the events the audience's screens use (a phone: not every ballot); the delta is
+            # sent even with none left, so that the version chain stays whole.
             events = [redact({"type": r.type, "at": r.at, "seq": r.seq, **r.payload}, aud,
-                             r.payload.get("vote_id") in anonymous) for r in stored]
+                             r.payload.get("vote_id") in anonymous) for r in stored if carried(r.type, aud)]
             await self.emit("delta", {"from_version": before.version, "version": state.version, "now": now,
                                       "events": events, "patch": diff(last.views[aud], views[aud])}, room(live.id, aud))
         # The deltas are queued on every connection; let the connections write them out before

@@ -38,8 +38,24 @@ HIDDEN[PUBLIC]["vote_closed"] = frozenset({"result"})
 HIDDEN[PUBLIC]["floor_given"] = frozenset({"kind", "item", "stance", "limit_ms", "warning_ms", "recommended",
                                            "departure_reason"})
 HIDDEN[PHONE] = dict(HIDDEN[PUBLIC])
+# The event types each audience's deltas carry (issue 11): staff every one (``None``); the phones
+# and the projector only those their screens use (an ``onEvent`` listener of static/js/phone.js or
+# projector.js, or static/js/live.js; tests/projections/test_delta_events.py reads the scripts).
+# Everything else a delta's events would say is in the same delta's patch of the view: a ballot's
+# ``vote_cast``/``ballot_cast`` sent to 2,000 phones cost each of them about 60 bytes per ballot.
+DELTA_EVENTS: dict[str, frozenset[str] | None] = {
+    STAFF: None,
+    PHONE: frozenset({"speech_warned", "vote_opened"}),  # a vibration for the speaker; the vote just opened
+    PUBLIC: frozenset(),
+}
 # Whatever else an event of an anonymous vote carries, it never names a person next to a choice.
 _ANONYMOUS = frozenset({"person", "choice"})
+
+
+def carried(event_type: str, aud: str) -> bool:
+    """Whether the deltas of audience ``aud`` carry events of type ``event_type``."""
+    kinds = DELTA_EVENTS[aud]
+    return kinds is None or event_type in kinds
 
 
 def redact(event: dict, aud: str, anonymous: bool) -> dict:

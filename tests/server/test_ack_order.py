@@ -71,10 +71,14 @@ async def test_batches_committed_during_a_publish_go_out_as_one_delta_and_are_ac
     await asyncio.gather(first, second, third)
     await service.publisher.settled(live)
 
-    phone = [(d["from_version"], d["version"], [e["type"] for e in d["events"]])
-             for e, w, d in log if e == "delta" and w == room(mid, "phone")]
+    staff = [(d["from_version"], d["version"], [e["type"] for e in d["events"]])
+             for e, w, d in log if e == "delta" and w == room(mid, "staff")]
     # The first batch alone; the two committed while it was published, together, in order.
-    assert phone == [(start, start + 1, ["signed_in"]), (start + 1, start + 3, ["signed_in", "signed_in"])]
+    assert staff == [(start, start + 1, ["signed_in"]), (start + 1, start + 3, ["signed_in", "signed_in"])]
+    # The phones get the same deltas, without the events their screens do not use (issue 11).
+    phone = [(d["from_version"], d["version"], d["events"])
+             for e, w, d in log if e == "delta" and w == room(mid, "phone")]
+    assert phone == [(start, start + 1, []), (start + 1, start + 3, [])]
     assert [acks[x]["version"] for x in ("s1", "s2", "s3")] == [start + 1, start + 2, start + 3]
     # The me patches chain too: each room's from_version is the version of the last me it was sent.
     for where in (person_room(mid, "s1"), role_room(mid, "moderator")):
