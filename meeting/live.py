@@ -40,7 +40,7 @@ from .store import Conflict, Store, StoredEvent, storage_full
 log = logging.getLogger("yishi.live")
 
 REMEMBERED_COMMANDS = 50_000
-MAX_BATCH = 500
+MAX_BATCH = 1000
 CONFLICT_RETRIES = 2
 FULL_PAUSE_S = 2.0  # after a full disk: refuse at once for this long, then try the database again
 

@@ -26,7 +26,7 @@ from . import projections
 from .live import LiveMeeting, Meetings
 from .projections import AUDIENCES, FUNCTION_ROLES, carried, deep_diff, diff, redact, shared_view
 from .projections.wire import WireJson  # noqa: F401  (re-exported: server.py)
-from .rules import MeetingState
+from .rules import MeetingState, Role
 from .store import StoredEvent
 
 log = logging.getLogger("yishi.publish")
@@ -59,9 +59,56 @@ def all_me(meeting_id: str, state: MeetingState, now: int, listening: Container[
     return out
 
 
+# The log rows of phone ballots (a named ballot; an anonymous ballot's voter, its choice kept
+# out of the log). After a batch of these only, the ``me`` of a participant who did not vote in
+# it is unchanged (``ballot_voters``), so it is not computed again.
+BALLOT_ROWS = frozenset({"vote_cast", "ballot_cast"})
+
+
+def ballot_voters(stored: list[StoredEvent]) -> set[str] | None:
+    """The voters of a batch that holds nothing but phone ballots, else None.
+
+    Why another participant's ``me`` cannot change: the ballot events change only the open vote's
+    ``phone_voters``/``voter_set``/``named``/``box`` and the version (``rules/state.py``), and
+    ``_person_me`` reads of those only the person's own entries (``has_voted``, ``named``); of
+    the participant's commands (``sign_in``, ``cast_vote``, ``raise_hand``, ``lower_hand``,
+    ``yield_floor``) ``decide`` reads of them only ``has_voted`` of the person acting (the
+    counts are read by ``enter_hand_count`` and ``close_vote``, which participants do not send),
+    and no participant verdict reads the clock. Other roles are computed again as always.
+    tests/projections/test_ballot_me.py compares the result with the full computation."""
+    if not stored or any(r.type not in BALLOT_ROWS for r in stored):
+        return None
+    return {r.payload["person"] for r in stored}
+
+
 def me_patch(old: dict, new: dict) -> list[list]:
     """The patch from one ``me`` of a room to the next (its ``version`` is the message's)."""
     return [op for op in deep_diff(old, new) if op[1] != ["version"]]
+
+
+class _Except:
+    """The rooms of ``listening`` (None: every room) but those of ``kept``."""
+
+    def __init__(self, listening: Container[str] | None, kept: Container[str]) -> None:
+        self.listening, self.kept = listening, kept
+
+    def __contains__(self, where: object) -> bool:
+        return where not in self.kept and (self.listening is None or where in self.listening)
+
+
+def _me_after_ballots(meeting_id: str, state: MeetingState, now: int, listening: Container[str] | None,
+                      last: dict[str, dict], voters: set[str]) -> dict[str, dict]:
+    """``all_me`` after a batch of phone ballots only (``ballot_voters``): the ``me`` last computed
+    for a participant who did not vote in the batch, computed again for everyone else."""
+    kept: dict[str, dict] = {}
+    for pid, p in state.roster.items():
+        where = person_room(meeting_id, pid)
+        if p.role == Role.PARTICIPANT and pid not in voters and where in last \
+                and (listening is None or where in listening):
+            kept[where] = last[where]
+    out = all_me(meeting_id, state, now, _Except(listening, kept))
+    out.update(kept)
+    return out
 
 
 @dataclass
@@ -167,7 +214,11 @@ class Publisher:
         # The deltas are queued on every connection; let the connections write them out before
         # the ``me`` of every room is computed (O(people)): the change reaches the screens first.
         await asyncio.sleep(0)
-        me = all_me(live.id, state, now, listening)
+        voters = ballot_voters(stored)
+        if voters is None:
+            me = all_me(live.id, state, now, listening)
+        else:
+            me = _me_after_ballots(live.id, state, now, listening, last.me, voters)
         joined = [where for where in me if where not in last.me]
         if joined:
             # Connected since the last batch: their snapshot's ``me`` is of ``before`` or later
@@ -176,7 +227,7 @@ class Publisher:
                 last.me[where], last.sent[where] = old, before.version
         sent: dict[str, int] = {}
         for where, view in me.items():
-            patch = me_patch(last.me[where], view)
+            patch = [] if view is last.me[where] else me_patch(last.me[where], view)  # kept after ballots
             if not patch:
                 sent[where] = last.sent[where]
                 continue
