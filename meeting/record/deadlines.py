@@ -39,23 +39,14 @@ class Calendar:
 
     fallback_years: set[int] = field(default_factory=set)
 
-    def is_workday(self, day: date) -> bool:
-        # meeting/workdays.py: staff-entered years first, then chinesecalendar, else weekdays (noted)
+    def due(self, start: date, days: int) -> date:
+        """The last day of a period of ``days`` calendar days after ``start``, moved past rest days
+        (meeting/workdays.py: staff-entered years first, then chinesecalendar, else weekdays, noted)."""
         from ..workdays import current
 
-        work, known = current().workday(day)
-        if not known:
-            self.fallback_years.add(day.year)
-        return work
-
-    def due(self, start: date, days: int) -> date:
-        """The last day of a period of ``days`` calendar days after ``start``, moved past rest days."""
-        day = start + timedelta(days=days)
-        for _ in range(60):  # the longest PRC holiday is 8 days; 60 is a safe bound
-            if self.is_workday(day):
-                return day
-            day += timedelta(days=1)
-        return day
+        count = current().next_workday_on_or_after(start + timedelta(days=days))
+        self.fallback_years |= count.unknown_years
+        return count.day
 
 
 @dataclass(frozen=True)
