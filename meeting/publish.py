@@ -136,6 +136,9 @@ class Publisher:
         # and ``remote_batch`` then sends this process's rooms their ``me``.
         self.emit_me: Emit | None = None
 
+    def _rooms(self) -> Container[str] | None:
+        return self.listening() if self.listening is not None else None
+
     async def publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
         """Send a committed batch: ``before`` is the committed state it started from, ``live.state``
         the state it committed. A failure is logged, not raised: the events are committed and
@@ -191,7 +194,7 @@ class Publisher:
                        stored: list[StoredEvent]) -> None:
         assert self.emit is not None
         now = self.clock()
-        listening = self.listening() if self.listening is not None else None
+        listening = self._rooms()
         last: Published | None = live.published
         if last is None or last.version != before.version:
             # First batch since the meeting was loaded, or another process wrote in between:
@@ -258,7 +261,7 @@ class Publisher:
         if last is not None and last.version >= state.version:
             return  # sent already (this process caught up and published since)
         now = self.clock()
-        listening = self.listening() if self.listening is not None else None
+        listening = self._rooms()
         me = all_me(live.id, state, now, listening)
         sent: dict[str, int] = {}
         for where, view in me.items():

@@ -24,7 +24,8 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import socketio
 from socketio import packet
@@ -79,10 +80,13 @@ class Bucket:
         self.tokens = burst
         self.stamp = time.monotonic()
 
-    def take(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+
+    def take(self) -> bool:
+        self._refill()
         if self.tokens < 1:
             return False
         self.tokens -= 1
@@ -91,9 +95,7 @@ class Bucket:
     def queue(self) -> float:
         """Take a place in line: seconds until it comes (0 within the burst). A place that would
         come after MAX_WAIT_S is not taken."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        self._refill()
         wait = max(0.0, (1 - self.tokens) / self.rate)
         if wait <= MAX_WAIT_S:
             self.tokens -= 1
@@ -316,9 +318,7 @@ class ResyncingRedisManager(socketio.AsyncRedisManager):
         # A batch's deltas go to each audience's room, the last audience's last: then its `me`.
         if (self.on_remote_batch is not None and message.get("host_id") != self.host_id
                 and message.get("event") == "delta" and isinstance(where, str) and where.endswith(f":{AUDIENCES[-1]}")):
-            task = asyncio.get_running_loop().create_task(self.on_remote_batch(where.rsplit(":", 1)[0]))
-            _background.add(task)
-            task.add_done_callback(_background.discard)
+            _spawn(self.on_remote_batch(where.rsplit(":", 1)[0]))
 
     def _redis_connect(self) -> None:
         """As python-socketio's, but on a blocking pool: under a storm a publish waits for a free
@@ -344,9 +344,7 @@ class ResyncingRedisManager(socketio.AsyncRedisManager):
                     self.reconnects += 1
                     log.warning("the message queue is back; resyncing this process's clients")
                     if self.on_reconnect is not None:
-                        task = asyncio.get_running_loop().create_task(self.on_reconnect())
-                        _background.add(task)
-                        task.add_done_callback(_background.discard)
+                        _spawn(self.on_reconnect())
                 async for message in self.pubsub.listen():
                     yield message
             except Exception as exc:
@@ -358,6 +356,13 @@ class ResyncingRedisManager(socketio.AsyncRedisManager):
 
 
 _background: set[asyncio.Task] = set()
+
+
+def _spawn(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` as a task of its own, held until it ends (the loop keeps only weak references)."""
+    task = asyncio.get_running_loop().create_task(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:

@@ -86,9 +86,8 @@ def phone_view(state: MeetingState) -> dict:
     last = _last_result(state)
     vote = None
     if state.vote is not None:
-        vote = _open_vote(state.vote, False)
-        for key in ("voters", "phone_ballots", "hand_counts"):  # not drawn; they change with every ballot
-            del vote[key]
+        vote = _public_vote(state.vote)
+        del vote["phone_ballots"]  # not drawn; it changes with every ballot
     return {
         "meeting": _meeting(state),
         "phase": str(state.phase),
