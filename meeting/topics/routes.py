@@ -294,6 +294,7 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
 
     async def calendar(request: Request) -> Response:
         staff = await staff_of(request)
+        may_edit = staff.role == "admin"  # the notices and the community's settings: admins only
         lang = lang_of(request)
         error = None
         status = 200
@@ -306,7 +307,7 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
                 if form.get("what") == "catalogue":
                     typed = str(form.get("catalogue") or "")
                 await check_csrf(request, form)
-                if staff.role != "admin":
+                if not may_edit:
                     raise TopicError("topic_forbidden", role=staff.role, command="calendar")
                 if form.get("what") == "catalogue":
                     await topics.save_catalogue(staff.community_id, typed or "")
@@ -329,7 +330,7 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
         cal = await topics.calendar()
         years = {y: cal.source(y) for y in range(2025, 2029)}
         settings = await topics.settings(staff.community_id)
-        return _page(request, "calendar.html", status=status, staff=staff, error=error,
+        return _page(request, "calendar.html", status=status, staff=staff, error=error, may_edit=may_edit,
                      notices=await topics.notices(), years=years, settings=settings,
                      catalogue_text=typed if typed is not None and error else "\n".join(settings["catalogue"]))
 

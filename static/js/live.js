@@ -271,18 +271,17 @@
   /** Elements with data-countdown show the running speech's time left (or elapsed, if untimed). */
   function tickCountdowns() {
     const speech = state.view && state.view.speech;
+    const left = speech ? timeLeft(speech) : null;
+    // The level follows the server's timer (speech_warned, speech_overran), never a local rule.
+    const level = !speech ? "" : speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "";
     for (const el of document.querySelectorAll("[data-countdown]")) {
       if (!speech) { el.textContent = ""; el.dataset.level = ""; continue; }
-      const left = timeLeft(speech);
       if (left == null) { el.textContent = clock(elapsed(speech)); el.dataset.level = "untimed"; continue; }
       el.textContent = clock(left);
-      // The level follows the server's timer (speech_warned, speech_overran), never a local rule.
-      el.dataset.level = speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "normal";
+      el.dataset.level = level || "normal";
     }
     // The level in words too, not only a colour: data-timer-words="self" on the speaker's own phone.
     for (const el of document.querySelectorAll("[data-timer-words]")) {
-      const level = !speech ? "" : speech.overrun_at != null ? "overrun" : speech.warned_at != null ? "warning" : "";
-      const left = speech ? timeLeft(speech) : null;
       const text = level === "overrun" ? (el.dataset.timerWords === "self" ? t("Over time — please finish now") : t("Over time"))
         : level === "warning" && left != null ? t("{seconds} seconds left", { seconds: Math.max(0, Math.ceil(left / 1000)) }) : "";
       if (el.textContent !== text) el.textContent = text;
@@ -416,6 +415,8 @@
   // `targets` (person -> verdict) and `options` (value -> verdict). Screens draw buttons from it:
   // a refused button is disabled and shows the refusal in the page's language.
   const own = (v) => ({ ok: v.ok, code: v.code, message_zh: v.message_zh, message_en: v.message_en });
+  /** A target or option verdict `x` of command verdict `v`, the compact `false` expanded. */
+  const expand = (v, x) => (x === false ? own(v) : x);
   const allowed = {
     /** The verdict of a command, or null when this connection does not send it. */
     of(name) {
@@ -428,13 +429,12 @@
     target(name, pid) {
       const v = allowed.of(name);
       if (!v) return null;
-      const x = v.targets && v.targets[pid];
-      return x === false ? own(v) : x || v.others || null;
+      return expand(v, v.targets && v.targets[pid]) || v.others || null;
     },
-    option(name, value) { const v = allowed.of(name); const x = v && v.options && v.options[String(value)]; return x === false ? own(v) : x || null; },
+    option(name, value) { const v = allowed.of(name); return (v && expand(v, v.options && v.options[String(value)])) || null; },
     /** [key, verdict] of a command's targets or options, in the server's order. */
-    targets(name) { const v = allowed.of(name); return Object.entries((v && v.targets) || {}).map(([k, x]) => [k, x === false ? own(v) : x]); },
-    options(name) { const v = allowed.of(name); return Object.entries((v && v.options) || {}).map(([k, x]) => [k, x === false ? own(v) : x]); },
+    targets(name) { const v = allowed.of(name); return Object.entries((v && v.targets) || {}).map(([k, x]) => [k, expand(v, x)]); },
+    options(name) { const v = allowed.of(name); return Object.entries((v && v.options) || {}).map(([k, x]) => [k, expand(v, x)]); },
     /** The refusal message of a verdict in the page's language ("" when it is ok or missing). */
     why(verdict) { return verdict && !verdict.ok ? (boot.lang === "en" ? verdict.message_en : verdict.message_zh) || "" : ""; },
   };
