@@ -79,12 +79,13 @@ def create_app(settings: Settings, demo: bool = False, store: Store | None = Non
 
     # Versioned static URLs (pages.static_url) are cached for a year; responses are compressed.
     static = pages.CachedStatic(directory=Path(__file__).resolve().parent / "static")
+    signer = signing_key(settings.signing_key_path)  # read (or made) once: the record and public routes share it
     app = Starlette(routes=[*web.routes(service, settings.admin_key, settings.base_url),
                             *admin.routes(service, settings.admin_key, settings.base_url),
                             *pages.routes(service, settings.base_url),
-                            *record_routes(service, signing_key(settings.signing_key_path)),
+                            *record_routes(service, signer),
                             *topic_routes(service, settings.base_url),  # meeting/topics (issue 12)
-                            *public_routes(service, settings.base_url, signing_key(settings.signing_key_path)),
+                            *public_routes(service, settings.base_url, signer),
                             Mount("/static", static, name="static")],
                     middleware=[Middleware(LoadSession)],  # staff sessions read off the event loop
                     lifespan=lifespan)

@@ -282,6 +282,19 @@ class Accounts:
                 s.execute(delete(CommunityRow).where(col(CommunityRow.id) == community_id))
                 s.commit()
 
+    def create_first_admin(self, community_name: object, login: object, name: object,
+                           password: object) -> tuple[Community, Staff]:
+        """The set-up (the admin key's one use): a community and its first admin. When the admin
+        is refused, the community is removed again."""
+        check_password(password)
+        community = self.create_community(community_name)
+        try:
+            staff = self.create_staff(community.id, login, name, "admin", password)
+        except AccountError:
+            self.delete_community(community.id)
+            raise
+        return community, staff
+
     def community(self, community_id: str) -> Community | None:
         with Session(self.engine) as s:
             row = s.get(CommunityRow, community_id)

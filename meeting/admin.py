@@ -311,14 +311,9 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
             if not isinstance(given, str) or not acc.same(given.strip(), admin_key):
                 raise AccountError("admin_key_wrong", 401)
             await asyncio.to_thread(accounts.forgive, throttle_key)
-            acc.check_password(form.get("password"))
-            community = await asyncio.to_thread(accounts.create_community, str(form.get("community") or ""))
-            try:
-                first = await asyncio.to_thread(accounts.create_staff, community.id, str(form.get("login") or ""),
-                                                str(form.get("name") or ""), "admin", str(form.get("password")))
-            except AccountError:
-                await asyncio.to_thread(accounts.delete_community, community.id)
-                raise
+            community, first = await asyncio.to_thread(
+                accounts.create_first_admin, str(form.get("community") or ""), str(form.get("login") or ""),
+                str(form.get("name") or ""), form.get("password"))
         except AccountError as exc:
             response = page(request, exc.status, view="setup", error=exc, form=kept)
             if exc.code == "login_throttled":

@@ -70,8 +70,11 @@ def _file_version(path: str, mtime_ns: int) -> str:
 def static_url(path: str) -> str:
     """``/static/<path>?v=<hash>``: the URL changes whenever the file does, so browsers may keep
     it for a year (CachedStatic) and a new release is fetched at once."""
-    file = STATIC / path
-    return f"/static/{path}?v={_file_version(path, file.stat().st_mtime_ns)}"
+    return _versioned(path, (STATIC / path).stat().st_mtime_ns)
+
+
+def _versioned(path: str, mtime_ns: int) -> str:
+    return f"/static/{path}?v={_file_version(path, mtime_ns)}"
 
 
 class CachedStatic(StaticFiles):
@@ -107,6 +110,7 @@ INLINE = {
     Role.PARTICIPANT: (("css/app.css", "css/phone.css"), ("vendor/socket.io.min.js", "js/live.js", "js/phone.js")),
 }
 ASSETS_COOKIE = "yishi_assets"
+ICON = "favicon.svg"  # carried inline as a data: URL too
 _UNSAFE_IN_SCRIPT = re.compile(r"</script|<!--", re.IGNORECASE)
 
 
@@ -136,18 +140,27 @@ def inline_assets(role: Role) -> Inline | None:
     if role not in INLINE:
         return None
     styles, scripts = INLINE[role]
-    texts = {path: _inline_text(path, (STATIC / path).stat().st_mtime_ns) for path in styles + scripts}
+    return _inline_assets(role, tuple((STATIC / path).stat().st_mtime_ns for path in (*styles, *scripts, ICON)))
+
+
+@cache
+def _inline_assets(role: Role, mtimes_ns: tuple[int, ...]) -> Inline | None:
+    """inline_assets, once per version of the files (``mtimes_ns``: of the styles, the scripts, the icon)."""
+    styles, scripts = INLINE[role]
+    paths = (*styles, *scripts, ICON)
+    mtime = dict(zip(paths, mtimes_ns, strict=True))
+    texts = {path: _inline_text(path, mtime[path]) for path in styles + scripts}
     if any(_UNSAFE_IN_SCRIPT.search(texts[path][0]) for path in scripts) or any(
             "</style" in texts[path][0].lower() for path in styles):
         return None
-    urls = tuple(static_url(path) for path in (*styles, *scripts, "favicon.svg"))
+    urls = tuple(_versioned(path, mtime[path]) for path in paths)
     return Inline(
         styles=tuple(Markup(texts[path][0]) for path in styles),
         scripts=tuple(Markup(texts[path][0]) for path in scripts),
         hashes=tuple(texts[path][1] for path in scripts),
         urls=urls,
         key=hashlib.sha256(" ".join(urls).encode()).hexdigest()[:16],
-        icon="data:image/svg+xml;base64," + base64.b64encode((STATIC / "favicon.svg").read_bytes()).decode("ascii"),
+        icon="data:image/svg+xml;base64," + base64.b64encode((STATIC / ICON).read_bytes()).decode("ascii"),
     )
 
 

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from . import accounts as acc
 from .accounts import AccountError, Staff
-from .admin import read_roster_file
+from .admin import address_of, read_roster_file
 from .rules import DomainError
 from .rules.config import roster_rows
 from .service import Service
@@ -167,8 +167,7 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         except AccountError as exc:
             return account_error(exc)
         rows = await asyncio.to_thread(service.store.meetings)
-        mine = await asyncio.to_thread(acc.accounts_of(request).meeting_ids, staff.community_id)
-        rows = [r for r in rows if r.id in mine]
+        rows = await asyncio.to_thread(acc.visible_meetings, acc.accounts_of(request), staff, rows)
         return JSONResponse({"ok": True, "meetings": [{"id": r.id, "title": r.title, "created_at": r.created_at,
                                                        "ended": r.ended} for r in rows]})
 
@@ -198,7 +197,7 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         carries the admin's first API token (shown once). Wrong keys are throttled per address
         like the set-up form."""
         accounts = acc.accounts_of(request)
-        throttle_key = f"setup:{request.client.host if request.client else 'unknown'}"
+        throttle_key = f"setup:{address_of(request)}"
         try:
             await asyncio.to_thread(accounts.throttle, throttle_key, acc.FREE_ACCOUNT)
         except AccountError as exc:
@@ -219,14 +218,8 @@ def routes(service: Service, admin_key: str, base_url: str) -> list[Route]:
         if not isinstance(data, dict) or not isinstance(first, dict):
             return error_response(DomainError("bad_payload", reason="expected {name, admin: {login, name, password}}"))
         try:
-            acc.check_password(first.get("password"))
-            community = await asyncio.to_thread(accounts.create_community, data.get("name"))
-            try:
-                staff = await asyncio.to_thread(accounts.create_staff, community.id, first.get("login"),
-                                                first.get("name"), "admin", first.get("password"))
-            except AccountError:
-                await asyncio.to_thread(accounts.delete_community, community.id)
-                raise
+            community, staff = await asyncio.to_thread(accounts.create_first_admin, data.get("name"),
+                                                       first.get("login"), first.get("name"), first.get("password"))
             _, token = await asyncio.to_thread(accounts.create_token, community.id, staff.id,
                                             "创建社区 / set-up")
         except AccountError as exc:
