@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import i18n
-from ..accounts import Staff, accounts_of, check_csrf, community, csrf_token, require_staff, set_pre_cookie
+from ..accounts import Staff, accounts_of, allowed, check_csrf, community, csrf_token, require_staff, set_pre_cookie
 from ..admin import FormError, parse_roster
 from ..pages import qr_svg, render
 from ..rules import DomainError
@@ -220,7 +220,7 @@ def routes(service: Service, base_url: str = "") -> list[Route]:
             from ..rules import Role
             links = {r: f"/j/{service.token(mid, role)}" for r, role in
                      (("moderator", Role.MODERATOR), ("recorder", Role.RECORDER), ("projector", Role.PROJECTOR))}
-            if staff.role == "supervisor":
+            if not allowed(staff)["run_topics"]:  # a supervisor reads: no moderator's or recorder's link
                 links = {"projector": links["projector"]}
             # the meeting's own page on /admin: every join link, the printable join sheet with QR
             # codes (what each role may see there is that page's decision)
