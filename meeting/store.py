@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, select, text, update
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, event as sa_event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, create_engine
 
@@ -176,7 +176,8 @@ class Store:
                 s.flush()
                 for token_hash, role, person in credentials:
                     s.add(CredentialRow(token_hash=token_hash, meeting_id=meeting_id, role=role, person_id=person))
-                s.add_all(rows)
+                s.flush()
+                self._insert_events(s, rows)
                 s.commit()
         except IntegrityError as exc:
             raise Conflict(meeting_id) from exc
@@ -207,7 +208,7 @@ class Store:
         stored, rows = self._rows(meeting_id, prev_hash, first_seq, items)
         try:
             with Session(self.engine) as s:
-                s.add_all(rows)
+                self._insert_events(s, rows)
                 self._count_ballots(s, meeting_id, ballots)
                 if ended:
                     s.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id).values(ended=True))
@@ -248,16 +249,25 @@ class Store:
             return out
 
     @staticmethod
-    def _rows(meeting_id: str, prev_hash: str, first_seq: int, items) -> tuple[list[StoredEvent], list[EventRow]]:
+    def _rows(meeting_id: str, prev_hash: str, first_seq: int, items) -> tuple[list[StoredEvent], list[dict]]:
+        """The events to store and their rows, as the values of one multi-row INSERT of the event
+        table (Core, not ORM objects: a batch of 1,000 ballots is one statement, ~6 ms on SQLite
+        against ~55 ms as ORM objects; docs/performance.md)."""
         stored, rows = [], []
         for n, (type_, payload, actor, at, command_id) in enumerate(items):
             seq = first_seq + n
             h = chain.link(prev_hash, meeting_id, seq, type_, at, actor, payload)
             prev_hash = h
             stored.append(StoredEvent(seq, type_, payload, actor, at, command_id, h))
-            rows.append(EventRow(meeting_id=meeting_id, seq=seq, type=type_, actor=actor, at=at, command_id=command_id,
-                                 hash=h, payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":"))))
+            rows.append({"meeting_id": meeting_id, "seq": seq, "type": type_, "actor": actor, "at": at,
+                         "command_id": command_id, "hash": h,
+                         "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":"))})
         return stored, rows
+
+    @staticmethod
+    def _insert_events(s: Session, rows: list[dict]) -> None:
+        if rows:
+            s.execute(insert(EventRow.__table__), rows)  # type: ignore[attr-defined]
 
     def events(self, meeting_id: str, after_seq: int = 0, limit: int | None = None) -> list[StoredEvent]:
         # Plain rows, not ORM objects: restoring a meeting of 10,000 events reads them all.
