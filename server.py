@@ -44,14 +44,14 @@ from meeting.signing import load_or_create as signing_key
 from meeting.store import Store
 from meeting.topics.public import routes as public_routes
 from meeting.topics.routes import routes as topic_routes
-from meeting.transport import MAX_MESSAGE_BYTES, ConnectGate, ResyncingRedisManager, attach
+from meeting.transport import MAX_MESSAGE_BYTES, ConnectGate, DirectSend, ResyncingRedisManager, attach
 
 
 def create_app(settings: Settings, demo: bool = False, store: Store | None = None) -> ConnectGate:
     """``store``: a Store to use instead of one on settings.database_url (tests)."""
     store = store or Store(settings.database_url)
     manager = (ResyncingRedisManager(settings.redis_url, channel=settings.redis_channel)
-               if settings.redis_url else None)
+               if settings.redis_url else DirectSend())
     sio = socketio.AsyncServer(
         async_mode="asgi", client_manager=manager, cors_allowed_origins=[], max_http_buffer_size=MAX_MESSAGE_BYTES,
         ping_interval=10, ping_timeout=20, json=WireJson,  # UTF-8 on the wire (meeting/publish.py)
@@ -60,8 +60,9 @@ def create_app(settings: Settings, demo: bool = False, store: Store | None = Non
     async def emit(event: str, data: dict, room: str) -> None:
         await sio.emit(event, data, room=room)
 
-    service = Service(store, settings.secret, emit=emit, shared=manager is not None)
-    if manager is not None:  # several processes: a timer fires in the one that claims it (meeting/timers.py)
+    shared = isinstance(manager, ResyncingRedisManager)  # several processes
+    service = Service(store, settings.secret, emit=emit, shared=shared)
+    if shared:  # a timer fires in the one process that claims it (meeting/timers.py)
         service.timers.claim = lambda meeting_id, due: asyncio.to_thread(store.claim_timer, meeting_id, due)
     limits = attach(sio, service)
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from . import projections
 from .live import LiveMeeting, Meetings
 from .projections import AUDIENCES, FUNCTION_ROLES, carried, deep_diff, diff, redact, shared_view
+from .projections.allowed import DryRun
+from .projections.me import after_own_ballot
 from .projections.wire import WireJson  # noqa: F401  (re-exported: server.py)
 from .rules import MeetingState, Role
 from .store import StoredEvent
@@ -98,14 +100,16 @@ class _Except:
 
 def _me_after_ballots(meeting_id: str, state: MeetingState, now: int, listening: Container[str] | None,
                       last: dict[str, dict], voters: set[str]) -> dict[str, dict]:
-    """``all_me`` after a batch of phone ballots only (``ballot_voters``): the ``me`` last computed
-    for a participant who did not vote in the batch, computed again for everyone else."""
+    """``all_me`` after a batch of phone ballots only (``ballot_voters``): for a participant who did
+    not vote in the batch, the ``me`` last computed; for one who voted, that ``me`` with their
+    vote and their ``cast_vote`` verdict computed again (``projections.after_own_ballot``); the
+    functions' and everyone else's computed again in full."""
     kept: dict[str, dict] = {}
+    dry = DryRun(state, now)
     for pid, p in state.roster.items():
         where = person_room(meeting_id, pid)
-        if p.role == Role.PARTICIPANT and pid not in voters and where in last \
-                and (listening is None or where in listening):
-            kept[where] = last[where]
+        if p.role == Role.PARTICIPANT and where in last and (listening is None or where in listening):
+            kept[where] = last[where] if pid not in voters else after_own_ballot(state, pid, last[where], dry)
     out = all_me(meeting_id, state, now, _Except(listening, kept))
     out.update(kept)
     return out
@@ -124,6 +128,10 @@ class Published:
     sent: dict[str, int] = field(default_factory=dict)
 
 
+async def _one_turn() -> None:
+    await asyncio.sleep(0)
+
+
 class Publisher:
     def __init__(self, emit: Emit | None, clock: Callable[[], int]) -> None:
         self.emit = emit
@@ -135,6 +143,9 @@ class Publisher:
         # process's rooms; a batch another process committed reaches this process as its deltas,
         # and ``remote_batch`` then sends this process's rooms their ``me``.
         self.emit_me: Emit | None = None
+        # Awaited between the deltas and the ``me``: lets the connections write out the messages
+        # handed to them (set by the transport, which knows how many turns of the loop it takes).
+        self.written: Callable[[], Awaitable[None]] = _one_turn
 
     def _rooms(self) -> Container[str] | None:
         return self.listening() if self.listening is not None else None
@@ -216,7 +227,7 @@ class Publisher:
                                       "events": events, "patch": diff(last.views[aud], views[aud])}, room(live.id, aud))
         # The deltas are queued on every connection; let the connections write them out before
         # the ``me`` of every room is computed (O(people)): the change reaches the screens first.
-        await asyncio.sleep(0)
+        await self.written()
         voters = ballot_voters(stored)
         if voters is None:
             me = all_me(live.id, state, now, listening)

@@ -58,10 +58,27 @@ def _person_me(state: MeetingState, pid: str, role: Role, shared: _Shared, dry: 
         "allowed": dry.allowed(Actor(role, pid)),
     }
     if vote is not None:
-        # In an anonymous ballot the server does not know a voter's choice: the phone keeps it.
-        me["vote"] = {"id": vote.id, "eligible": vote.in_base(pid), "voted": vote.has_voted(pid),
-                      "choice": vote.named.get(pid)}
+        me["vote"] = _vote_of(state, pid)
     return me
+
+
+def _vote_of(state: MeetingState, pid: str) -> dict | None:
+    vote = state.vote
+    if vote is None:
+        return None
+    # In an anonymous ballot the server does not know a voter's choice: the phone keeps it.
+    return {"id": vote.id, "eligible": vote.in_base(pid), "voted": vote.has_voted(pid), "choice": vote.named.get(pid)}
+
+
+def after_own_ballot(state: MeetingState, pid: str, last: dict, dry: DryRun) -> dict:
+    """A participant's ``me`` after a batch of phone ballots in which they voted, from the ``me``
+    computed before it (``meeting.publish.ballot_voters`` says why nothing else of it can change:
+    the person's own ``vote`` and their ``cast_vote`` verdict, run dry again here). The rest is
+    shared with ``last``, which keeps its patch small to compute; tests/projections/
+    test_ballot_me.py compares the result with the full computation."""
+    allowed = dict(last["allowed"])
+    allowed["cast_vote"] = dry.entry(Actor(Role.PARTICIPANT, pid), "cast_vote")
+    return {**last, "version": state.version, "vote": _vote_of(state, pid), "allowed": allowed}
 
 
 def role_views(state: MeetingState, now: int, roles: Iterable[str] | None = None) -> dict[str, dict]:
