@@ -1,0 +1,87 @@
+"""Catching up with other writers (several workers, issue 11; ``meeting.live.Meetings.catch_up``).
+
+Two services on one database stand for two processes. A process takes in what the other
+appended by folding the new rows into its committed state (no rebuild), or, after anonymous
+ballots (whose choices are only in the ballot box), by rebuilding from the log and the box: either
+way its state must equal the replay of the log and the box. Reads that arrive together share one
+catch-up."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from meeting import live as live_module
+from meeting.rules import replay
+from meeting.service import Service
+from meeting.store import Store
+from tests.engine import MOD, config, person
+
+VOTERS = ("prop", "s1", "s2", "s3", "s4")
+
+
+def two_processes(tmp_path) -> tuple[Service, Service]:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    return (Service(Store(url), b"k" * 32, shared=True), Service(Store(url), b"k" * 32, shared=True))
+
+
+def replayed(service: Service, mid: str) -> dict:
+    rows = service.store.events(mid)
+    return replay((live_module.to_event(r) for r in rows), service.store.ballot_box(mid)).to_dict()
+
+
+@pytest.mark.parametrize("ballot", ["named", "anonymous"])
+async def test_each_process_holds_the_replay_of_the_log(tmp_path, monkeypatch, ballot):
+    a, b = two_processes(tmp_path)
+    rebuilds = []
+    real = live_module.Meetings.reload
+
+    async def counting(self, live):
+        rebuilds.append(live.state.version)
+        await real(self, live)
+
+    monkeypatch.setattr(live_module.Meetings, "reload", counting)
+    mid, _ = await a.create_meeting(config(6, items=("一",), params={"ballot": ballot}))
+    await b.get(mid)
+    for k, pid in enumerate(VOTERS):  # the two processes take turns
+        await (a if k % 2 else b).execute(mid, person(pid), "sign_in", {})
+    await a.execute(mid, MOD, "present_rules", {})
+    await b.execute(mid, MOD, "open_vote", {"kind": "rules", "mode": "phone"})
+    assert rebuilds == []  # nothing but folds so far
+    for k, pid in enumerate(VOTERS):
+        await (a if k % 2 else b).execute(mid, person(pid), "cast_vote", {"choice": "yes" if k < 4 else "no"})
+    await a.execute(mid, MOD, "close_vote", {})
+    expected = replayed(a, mid)
+    for service in (a, b):
+        assert (await service.get(mid)).state.to_dict() == expected
+    # Named ballots are in the log: folded. Anonymous ones changed the box: rebuilt.
+    assert (rebuilds == []) == (ballot == "named")
+    assert expected["votes"][-1]["result"]["yes"] == 4
+    # A command id the other process committed is known here too (a retry is answered, not run again).
+    ack = await a.execute(mid, person("s5"), "sign_in", {}, command_id="c-1")
+    again = await b.execute(mid, person("s5"), "sign_in", {}, command_id="c-1")
+    assert again == {**ack, "duplicate": True}
+    for service in (a, b):
+        service.store.close()
+
+
+async def test_reads_that_arrive_together_share_a_catch_up(tmp_path):
+    a, b = two_processes(tmp_path)
+    mid, _ = await a.create_meeting(config(6, items=("一",)))
+    live = await b.get(mid)
+    await a.execute(mid, person("s1"), "sign_in", {})  # appended by the other process
+    queries = []
+    real = b.store.events
+
+    def counting(meeting_id, after_seq=0, limit=None):
+        queries.append(after_seq)
+        return real(meeting_id, after_seq, limit)
+
+    b.store.events = counting  # type: ignore[method-assign]
+    got = await asyncio.gather(*(b.get(mid) for _ in range(50)))
+    assert all(g is live for g in got)
+    assert live.state.version == a.store.last_seq(mid) and "s1" in live.state.signed_in
+    # The first read's catch-up, and one more for the reads that arrived while it ran.
+    assert len(queries) == 2
+    for service in (a, b):
+        service.store.close()
