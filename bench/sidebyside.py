@@ -97,7 +97,8 @@ class Phone:
         self.snapshot_event.clear()
         address = f"127.0.0.{2 + self.index // PHONES_PER_ADDRESS}"
         t = time.time()
-        self.ws = await connect(url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+        where = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket&meeting=" + self.meeting
+        self.ws = await connect(where,
                                 compression="deflate" if compression else None, ping_interval=None, max_size=None,
                                 max_queue=256, open_timeout=60, create_connection=cls, local_addr=(address, 0))
         opening = await self.ws.recv()
@@ -467,7 +468,14 @@ async def run_once(kind: str, phones: int, meetings: int, args, tmp: Path, sizes
                 all_phones.append((len(all_phones), tokens.get(pid, "x" * 24), mid))
         # each phone connects to worker (index mod workers)
         urls = servers.urls
-        by_worker: list[list[tuple[int, str, str]]] = [[p for p in all_phones if p[0] % len(urls) == w]
+        meeting_no = {mid: m for m, (_, _, mid) in enumerate(all_phones[i] for i in first_phone)}
+
+        def worker_of(i: int) -> int:
+            """The worker phone ``i`` connects to: by phone (round robin), or by meeting (as a balancer
+            that hashes the meeting id in the query routes them; docs/deploy.md)."""
+            return (meeting_no[all_phones[i][2]] if args.route == "meeting" else i) % len(urls)
+
+        by_worker: list[list[tuple[int, str, str]]] = [[p for p in all_phones if worker_of(p[0]) == w]
                                                       for w in range(len(urls))]
         rss0, cpu_start = servers.rss_kb(), servers.cpu()
         groups = []
@@ -488,7 +496,8 @@ async def run_once(kind: str, phones: int, meetings: int, args, tmp: Path, sizes
         if kind == "ours":
             from meeting.client import LiveClient
             for mid, token in mod_tokens:
-                mods.append(await LiveClient(urls[0], token, name=f"mod-{mid}").connect())
+                mods.append(await LiveClient(urls[worker_of(first_phone[meeting_no[mid]])], token,
+                                             name=f"mod-{mid}").connect())
 
         # ---- sign-in (every phone at once), rules ----
         res = await procs.ask_all({"op": "all", "name": "sign_in", "args": {}, "timeout": 120})
@@ -563,8 +572,9 @@ async def run_once(kind: str, phones: int, meetings: int, args, tmp: Path, sizes
         await asyncio.sleep(0.5)
 
         # ---- the fan-out: hands raised one after another (in every meeting at once) ----
-        def first_of(i: int) -> int:  # the first phone from i on that is connected to the first worker
-            while i % len(urls):
+        def first_of(i: int) -> int:  # the first phone from i on with the worker of its meeting's first phone
+            m = meeting_no[all_phones[i][2]]
+            while worker_of(i) != worker_of(first_phone[m]):
                 i += 1
             return i
 
@@ -575,7 +585,7 @@ async def run_once(kind: str, phones: int, meetings: int, args, tmp: Path, sizes
         for k in range(args.changes):
             # phone 0 is the proposer in ours; 1.. are stakeholders. With several workers, the
             # hands go through the first worker (a bare worker counts versions of its own).
-            phone_no = len(urls) * (k + 1)
+            phone_no = (len(urls) if args.route == "phone" else 1) * (k + 1)
             rs = await procs.some([(first_of(first_phone[m] + phone_no), "raise_hand",
                                     {"stance": "for" if k % 2 else "against"}) for m in range(meetings)])
             for m, r in enumerate(rs):
@@ -813,6 +823,7 @@ async def amain(args) -> dict:
         for phones in sizes:
             label = (f"{args.meetings} meetings × {phones} phones" if args.meetings > 1 else f"{phones} phones")
             label += f", {args.workers} workers" if args.workers > 1 else ""
+            label += ", routed by meeting" if args.workers > 1 and args.route == "meeting" else ""
             label += ", compression on" if args.compression else ""
             pair: dict = {"ours": [], "bare": []}
             for run in range(args.runs):
@@ -857,6 +868,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--meetings", type=int, default=1, help="meetings at once, each of --phones phones")
     parser.add_argument("--workers", type=int, default=1, help="server processes (more than 1: PostgreSQL + Redis)")
+    parser.add_argument("--route", choices=("phone", "meeting"), default="phone",
+                        help="with several workers: phones spread round robin, or each meeting's phones on one worker")
     parser.add_argument("--procs", type=int, default=3, help="processes of phones (per worker: procs ÷ workers)")
     parser.add_argument("--changes", type=int, default=20, help="hands raised in the fan-out")
     parser.add_argument("--compression", action="store_true", help="phones offer permessage-deflate")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import urllib.parse
 
 import socketio
 
@@ -105,9 +106,12 @@ class LiveClient:
 
     async def connect(self, meeting: str | None = None, transports=None) -> LiveClient:
         auth = {"token": self.token}
+        url = self.url
         if meeting is not None:
             auth["meeting"] = meeting
-        await self.sio.connect(self.url, auth=auth, transports=transports or ["websocket"], wait_timeout=10)
+            # as the screens do: the meeting in the query, for a balancer that routes by meeting
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"meeting": meeting})
+        await self.sio.connect(url, auth=auth, transports=transports or ["websocket"], wait_timeout=10)
         await self.wait_for(lambda: self.view is not None)
         return self
 

@@ -199,7 +199,10 @@
   }
 
   function start() {
-    socket = io({ auth: { token: boot.token, meeting: boot.meeting }, reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+    // The meeting also rides in the query of every request of the connection, so that a load
+    // balancer can send a meeting's connections to one process (docs/deploy.md).
+    socket = io({ auth: { token: boot.token, meeting: boot.meeting }, query: { meeting: boot.meeting },
+                  reconnectionDelay: 500, reconnectionDelayMax: 5000 });
     socket.on("connect", () => setConn("online"));
     socket.on("disconnect", () => setConn("offline"));
     socket.on("connect_error", (err) => {
