@@ -158,6 +158,7 @@ class LiveMeeting:
         self.unpublished: Any = None
         self.publishing: asyncio.Task | None = None
         self.publish_done: asyncio.Future | None = None
+        self.committing: asyncio.Future | None = None  # done once the batch being committed is handed on
         # With other writers (Meetings.fresh): catch-ups begun, and the number of the last one done.
         self.catchups_begun = 0
         self.caught_up = 0
@@ -361,20 +362,26 @@ class Meetings:
                 remembered[key] = ack
             results.append((p, ack))
         if items and work is not None:
+            # While this batch is committed, the meeting's publisher may wait for it to join the
+            # publish it is about to start (meeting.publish: one delta for both).
+            committing = live.committing = asyncio.get_running_loop().create_future()
             try:
-                stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1, items,
-                                                 ballots, ended)
-            except Conflict:
-                # Another process appended first: catch up from the log and decide the batch again.
-                await self.reload(live)
-                if attempt >= CONFLICT_RETRIES:
-                    raise
-                return await self._run_batch(live, batch, attempt + 1)
-            # Committed. The swap is synchronous: a reader sees the state before or after it.
-            live.state, live.last_hash = work, stored[-1].hash
-            for key, ack in remembered.items():
-                live.remember(key, ack)
-            await self.on_commit(live, committed, stored)
+                try:
+                    stored = await asyncio.to_thread(self.store.append, live.id, live.last_hash, from_version + 1,
+                                                     items, ballots, ended)
+                except Conflict:
+                    # Another process appended first: catch up with the log and decide the batch again.
+                    await self.catch_up(live)
+                    if attempt >= CONFLICT_RETRIES:
+                        raise
+                    return await self._run_batch(live, batch, attempt + 1)
+                # Committed. The swap is synchronous: a reader sees the state before or after it.
+                live.state, live.last_hash = work, stored[-1].hash
+                for key, ack in remembered.items():
+                    live.remember(key, ack)
+                await self.on_commit(live, committed, stored)
+            finally:
+                committing.set_result(None)
             # One process: the batch is published by the meeting's publishing task while the
             # next batch is decided and committed; its acks go out once its delta and ``me`` are
             # sent (docs/protocol.md, "Ack order"), so a screen holds the version it is acked.

@@ -109,3 +109,44 @@ async def test_a_refused_command_alone_is_answered_without_waiting_for_a_publish
     gate.set()
     assert (await slow)["ok"]
     service.store.close()
+
+
+async def test_a_batch_committed_while_a_publish_starts_joins_it(tmp_path):
+    """The publisher waits for a batch that is being committed as it starts (meeting.publish,
+    ``_publish_queued``): in a vote storm, one delta to every phone instead of one per batch."""
+    import threading
+
+    log: list[tuple[str, str, dict]] = []
+
+    async def emit(event: str, data: dict, where: str) -> None:
+        log.append((event, where, data))
+
+    service = Service(Store(f"sqlite:///{tmp_path / 'ack.db'}"), b"k" * 32, emit=emit)
+    mid, _ = await service.create_meeting(config(6, items=("一",)))
+    live = await service.get(mid)
+    service.publisher.listening = lambda: {room(mid, "staff"), person_room(mid, "s1"), person_room(mid, "s2")}
+    await service.publisher.settled(live)
+    log.clear()
+    start = live.state.version
+    entered, hold = threading.Event(), threading.Event()
+    real = service.store.append
+
+    def slow_first(*args, **kwargs):
+        if not entered.is_set():
+            entered.set()
+            hold.wait(10)
+        return real(*args, **kwargs)
+
+    service.store.append = slow_first  # type: ignore[method-assign]
+    first = asyncio.ensure_future(service.execute(mid, p("s1"), "sign_in", {}))
+    await asyncio.to_thread(entered.wait, 10)  # the first batch is being committed
+    second = asyncio.ensure_future(service.execute(mid, p("s2"), "sign_in", {}))
+    await until(lambda: len(live.pending) == 1)  # queued behind it: the next batch
+    hold.set()
+    acks = await asyncio.gather(first, second)
+    await service.publisher.settled(live)
+    assert [a["version"] for a in acks] == [start + 1, start + 2]
+    staff = [(d["from_version"], d["version"], [e["type"] for e in d["events"]])
+             for e, w, d in log if e == "delta" and w == room(mid, "staff")]
+    assert staff == [(start, start + 2, ["signed_in", "signed_in"])]
+    service.store.close()
