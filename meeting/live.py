@@ -233,21 +233,23 @@ class Meetings:
             raise DomainError("meeting_not_found")
         return self.live.get(meeting_id) or await self.load(meeting_id)
 
-    async def catch_up(self, live: LiveMeeting) -> None:
+    async def catch_up(self, live: LiveMeeting) -> list[StoredEvent] | None:
         """With other writers, take in what they appended. Called under ``live.gate``.
 
         The rows appended since ``live.state`` are folded into a working copy of it, which then
         replaces it (as a batch's own events are): one query, and no rebuild of the meeting. A
         batch with anonymous ballots (``ballot_cast``) also changed the ballot box, whose
-        counters are not in the log: then the meeting is rebuilt from its log and its box."""
+        counters are not in the log: then the meeting is rebuilt from its log and its box.
+        Returns the rows folded in ([] when there were none), or None after a rebuild."""
         live.catchups_begun += 1
         number = live.catchups_begun
-        rows = await asyncio.to_thread(self.store.events, live.id, live.state.version)
+        rows: list[StoredEvent] | None = await asyncio.to_thread(self.store.events, live.id, live.state.version)
         if rows:
             first = live.state.version + 1
             in_order = [r.seq for r in rows] == list(range(first, first + len(rows)))
             if not in_order or any(r.type == "ballot_cast" for r in rows):
                 await self.reload(live)
+                rows = None
             else:
                 state = working_copy(live.state)
                 for r in rows:
@@ -257,6 +259,7 @@ class Meetings:
                     if r.command_id:
                         live.remember((r.actor, r.command_id), {"ok": True, "version": r.seq})
         live.caught_up = number
+        return rows
 
     async def reload(self, live: LiveMeeting) -> None:
         """Rebuild the meeting from its log (after another writer's append, or a failed commit)."""

@@ -266,25 +266,33 @@ class Publisher:
             return
         try:
             async with live.gate:
-                await meetings.catch_up(live)
-                await self._refresh_me(live)
+                before = live.state.version
+                rows = await meetings.catch_up(live)
+                await self._refresh_me(live, before, rows)
         except Exception:
             live.published = None
             log.exception("sending me in meeting %s after another process's batch failed", meeting_id)
 
-    async def _refresh_me(self, live: LiveMeeting) -> None:
+    async def _refresh_me(self, live: LiveMeeting, before: int, rows: list[StoredEvent] | None) -> None:
         """``me`` for this process's rooms at the committed state: a patch of the ``me`` a room was
-        last sent from here, or (a room this process has not sent one to) the whole ``me``."""
+        last sent from here, or (a room this process has not sent one to) the whole ``me``.
+        ``rows``: what the catch-up from version ``before`` folded in (None: rebuilt); when they
+        are phone ballots only and this process last sent the ``me`` of ``before``, only the
+        voters' ``me`` are computed again (``_me_after_ballots``), as after a batch of its own."""
         state, last = live.state, live.published
         if last is not None and last.version >= state.version:
             return  # sent already (this process caught up and published since)
         now = self.clock()
         listening = self._rooms()
-        me = all_me(live.id, state, now, listening)
+        voters = ballot_voters(rows) if rows else None
+        if voters is not None and last is not None and last.version == before:
+            me = _me_after_ballots(live.id, state, now, listening, last.me, voters)
+        else:
+            me = all_me(live.id, state, now, listening)
         sent: dict[str, int] = {}
         for where, view in me.items():
             if last is not None and where in last.me:
-                patch = me_patch(last.me[where], view)
+                patch = [] if view is last.me[where] else me_patch(last.me[where], view)  # kept after ballots
                 if not patch:
                     sent[where] = last.sent[where]
                     continue

@@ -85,3 +85,53 @@ async def test_reads_that_arrive_together_share_a_catch_up(tmp_path):
     assert len(queries) == 2
     for service in (a, b):
         service.store.close()
+
+
+@pytest.mark.parametrize("ballot", ["named", "anonymous"])
+async def test_after_the_other_process_s_ballots_only_the_voters_me_are_computed_again(tmp_path, monkeypatch, ballot):
+    """``Publisher.remote_batch``: this process's rooms get the ``me`` of the state it caught up
+    to; after phone ballots only, computed again for the voters only, and equal to the full
+    computation (as after a batch of its own: tests/projections/test_ballot_me.py)."""
+    from meeting import publish
+    from meeting.publish import all_me, person_room, role_room
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    sent: list[tuple[str, dict, str]] = []
+
+    async def emit(event: str, data: dict, where: str) -> None:
+        sent.append((event, data, where))
+
+    a = Service(Store(url), b"k" * 32, emit=emit, shared=True)
+    b = Service(Store(url), b"k" * 32, emit=emit, shared=True)
+    b.publisher.emit_me = emit
+    mid, _ = await a.create_meeting(config(6, items=("一",), params={"ballot": ballot}))
+    for pid in VOTERS:
+        await a.execute(mid, person(pid), "sign_in", {})
+    await a.execute(mid, MOD, "present_rules", {})
+    await a.execute(mid, MOD, "open_vote", {"kind": "rules", "mode": "phone"})
+    rooms = {person_room(mid, pid) for pid in VOTERS} | {role_room(mid, "moderator"), role_room(mid, "recorder")}
+    b.publisher.listening = lambda: rooms
+    await b.get(mid)
+    await b.publisher.remote_batch(b.cache, mid)  # the me of every room, computed in full
+    fast = []
+    real = publish._me_after_ballots
+
+    def spy(*args, **kwargs):
+        fast.append(args[-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "_me_after_ballots", spy)
+    for pid in ("s1", "s2"):
+        await a.execute(mid, person(pid), "cast_vote", {"choice": "yes"})
+    await a.publisher.settled(await a.get(mid))
+    fast.clear()  # the other process's own publishes
+    await b.publisher.remote_batch(b.cache, mid)
+    live = await b.get(mid)
+    # Named ballots are folded in: the voters' me only. Anonymous ones rebuild the meeting: all.
+    assert fast == ([{"s1", "s2"}] if ballot == "named" else [])
+    full = all_me(mid, live.state, b.clock(), rooms)
+    strip = lambda me: {w: {k: v for k, v in m.items() if k != "version"} for w, m in me.items()}  # noqa: E731
+    assert strip(live.published.me) == strip(full)
+    assert live.published.me[person_room(mid, "s1")]["vote"]["voted"] is True
+    for service in (a, b):
+        service.store.close()
