@@ -7,7 +7,7 @@ from tests.server.harness import meeting_config
 
 
 def test_the_phone_works_when_websocket_is_blocked(browser, server, remotes):
-    _mid, tokens = server.create_meeting(meeting_config())
+    mid, tokens = server.create_meeting(meeting_config())
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.set_default_timeout(10_000)
@@ -18,6 +18,8 @@ def test_the_phone_works_when_websocket_is_blocked(browser, server, remotes):
         ws.close()
 
     page.route_web_socket("**/socket.io/**", refuse)
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/socket.io/" in r.url else None)
     try:
         page.goto(f"{server.url}/j/{tokens['s1']}")
         expect(page.locator("#conn")).to_have_attribute("data-state", "online")
@@ -41,6 +43,9 @@ def test_the_phone_works_when_websocket_is_blocked(browser, server, remotes):
         expect(page.get_by_test_id("your-turn")).to_be_visible()
         assert blocked, "the page tried WebSocket and was refused"
         assert page.evaluate("() => Yishi.socket.io.engine.transport.name") == "polling"
+        # Every request of the connection names its meeting, for a balancer that routes by
+        # meeting (docs/deploy.md).
+        assert polls and all(f"meeting={mid}" in url for url in polls + blocked), polls[:3]
         shot(page, "phone-polling")
     finally:
         ctx.close()

@@ -17,6 +17,19 @@ from tests.engine import config
 from tests.projections.test_publish import MOD, REC, Hall, p
 
 
+def shortcut_calls(monkeypatch) -> list[set[str]]:
+    """Record the voters of each call of the publisher's shortcut after ballots (from now on)."""
+    calls: list[set[str]] = []
+    real = publish._me_after_ballots
+
+    def spy(*args, **kwargs):
+        calls.append(args[-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "_me_after_ballots", spy)
+    return calls
+
+
 def _without_version(me: dict[str, dict]) -> dict[str, dict]:
     return {where: {k: v for k, v in m.items() if k != "version"} for where, m in me.items()}
 
@@ -37,14 +50,7 @@ async def test_me_after_ballots_equals_the_full_computation(tmp_path, monkeypatc
     await asyncio.gather(*(hall.do(p(x), "sign_in") for x in voters))
     await hall.do(MOD, "present_rules")
     await hall.do(MOD, "open_vote", kind="rules", mode="mixed")
-    fast = []
-    real = publish._me_after_ballots
-
-    def spy(*args, **kwargs):
-        fast.append(args[-1])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(publish, "_me_after_ballots", spy)
+    fast = shortcut_calls(monkeypatch)
     await asyncio.gather(*(hall.do(p(x), "cast_vote", choice="yes") for x in ("s1", "s2", "s3")))
     hall.check("first ballots")
     await hall.do(REC, "enter_hand_count", choice="no", count=2)  # not a ballot: the full computation

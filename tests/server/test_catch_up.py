@@ -92,8 +92,8 @@ async def test_after_the_other_process_s_ballots_only_the_voters_me_are_computed
     """``Publisher.remote_batch``: this process's rooms get the ``me`` of the state it caught up
     to; after phone ballots only, computed again for the voters only, and equal to the full
     computation (as after a batch of its own: tests/projections/test_ballot_me.py)."""
-    from meeting import publish
     from meeting.publish import all_me, person_room, role_room
+    from tests.projections.test_ballot_me import shortcut_calls
 
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     sent: list[tuple[str, dict, str]] = []
@@ -113,14 +113,7 @@ async def test_after_the_other_process_s_ballots_only_the_voters_me_are_computed
     b.publisher.listening = lambda: rooms
     await b.get(mid)
     await b.publisher.remote_batch(b.cache, mid)  # the me of every room, computed in full
-    fast = []
-    real = publish._me_after_ballots
-
-    def spy(*args, **kwargs):
-        fast.append(args[-1])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(publish, "_me_after_ballots", spy)
+    fast = shortcut_calls(monkeypatch)
     for pid in ("s1", "s2"):
         await a.execute(mid, person(pid), "cast_vote", {"choice": "yes"})
     await a.publisher.settled(await a.get(mid))
