@@ -186,7 +186,12 @@ class LiveClient:
 
     async def call(self, event: str, data=None, timeout: float = 10):
         await self.connected()
-        return await self.sio.call(event, data, timeout=timeout)
+        ack = await self.sio.call(event, data, timeout=timeout)
+        if event == "command" and isinstance(ack, dict) and "me" in ack:
+            # This connection's ``me``, held back for the ack (docs/protocol.md, "Ack order"):
+            # taken as a ``me`` message is, by the handler registered for those.
+            await self.sio.handlers["/"]["me"](ack.pop("me"))
+        return ack
 
     async def command(self, name: str, command_id: str | None = None, **args) -> dict:
         cid = command_id or f"{self.name or 'c'}-{next(_ids)}"

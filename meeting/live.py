@@ -140,6 +140,7 @@ class Pending:
     command: Command
     command_id: str | None
     future: asyncio.Future
+    origin: str | None = None  # the connection that sent it (its ack may carry its ``me``)
 
 
 class LiveMeeting:
@@ -159,6 +160,11 @@ class LiveMeeting:
         self.publishing: asyncio.Task | None = None
         self.publish_done: asyncio.Future | None = None
         self.committing: asyncio.Future | None = None  # done once the batch being committed is handed on
+        # The connections whose commands the batch being handed to the publisher acks, and the
+        # ``me`` messages the publisher held back for such a connection, to go in its ack
+        # (meeting.publish, "a ``me`` in the ack").
+        self.acking: frozenset[str] = frozenset()
+        self.held_me: dict[str, dict] = {}
         # With other writers (Meetings.fresh): catch-ups begun, and the number of the last one done.
         self.catchups_begun = 0
         self.caught_up = 0
@@ -268,7 +274,7 @@ class Meetings:
 
     # ---- the command queue ----
     async def execute(self, meeting_id: str, actor: Actor, name: object, args: object,
-                      command_id: str | None = None) -> dict:
+                      command_id: str | None = None, origin: str | None = None) -> dict:
         """Run one command. Returns the ack ({ok, version}) once its events are committed;
         raises DomainError on refusal.
 
@@ -281,7 +287,7 @@ class Meetings:
             raise DomainError("storage_full")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        live.pending.append(Pending(actor, cmd, command_id, future))
+        live.pending.append(Pending(actor, cmd, command_id, future, origin))
         if live.worker is None or live.worker.done():
             live.worker = loop.create_task(self._drain(live))
         return await future
@@ -382,7 +388,12 @@ class Meetings:
                 live.state, live.last_hash = work, stored[-1].hash
                 for key, ack in remembered.items():
                     live.remember(key, ack)
-                await self.on_commit(live, committed, stored)
+                live.acking = frozenset(p.origin for p, r in results
+                                        if p.origin is not None and isinstance(r, dict) and "duplicate" not in r)
+                try:
+                    await self.on_commit(live, committed, stored)
+                finally:
+                    live.acking = frozenset()
             finally:
                 committing.set_result(None)
             # One process: the batch is published by the meeting's publishing task while the
@@ -390,16 +401,22 @@ class Meetings:
             # sent (docs/protocol.md, "Ack order"), so a screen holds the version it is acked.
             sent = live.publish_done
             if sent is not None and not sent.done():
-                sent.add_done_callback(lambda _: _resolve(results))
+                sent.add_done_callback(lambda _: _resolve(results, live.held_me))
                 return
-        _resolve(results)
+        _resolve(results, live.held_me)
 
 
-def _resolve(results: list[tuple[Pending, dict | DomainError]]) -> None:
+def _resolve(results: list[tuple[Pending, dict | DomainError]], held: dict[str, dict]) -> None:
+    """Answer a batch's commands; an accepted command's ack carries the ``me`` the publisher held
+    back for the connection that sent it (``held``)."""
     for p, result in results:
         if p.future.done():
             continue
         if isinstance(result, DomainError):
             p.future.set_exception(result)
         else:
-            p.future.set_result(result)
+            me = held.pop(p.origin, None) if p.origin is not None and "duplicate" not in result else None
+            p.future.set_result(result if me is None else {**result, "me": me})
+    for p, _ in results:  # a connection that went away before its ack: nothing to hold for it
+        if p.origin is not None:
+            held.pop(p.origin, None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Container
+from collections.abc import Awaitable, Callable, Collection, Container
 from dataclasses import dataclass, field
 
 from . import projections
@@ -144,6 +144,9 @@ class Publisher:
         # process's rooms; a batch another process committed reaches this process as its deltas,
         # and ``remote_batch`` then sends this process's rooms their ``me``.
         self.emit_me: Emit | None = None
+        # The connections in a room of this process (set by the transport): a ``me`` for a room
+        # whose only connection sent a command of the batch goes in that command's ack.
+        self.members: Callable[[str], Collection[str]] | None = None
         # Awaited between the deltas and the ``me``: lets the connections write out the messages
         # handed to them (set by the transport, which knows how many turns of the loop it takes).
         self.written: Callable[[], Awaitable[None]] = _one_turn
@@ -166,14 +169,14 @@ class Publisher:
         if self.emit is None:
             return
         if self.emit_me is not None:
-            await self._publish_logged(live, before, live.state, stored)
+            await self._publish_logged(live, before, live.state, stored, live.acking)
             return
         if live.unpublished is None:
             done = asyncio.get_running_loop().create_future()
-            live.unpublished = (before, live.state, list(stored), done)
+            live.unpublished = (before, live.state, list(stored), done, live.acking)
         else:
-            first, _, rows, done = live.unpublished
-            live.unpublished = (first, live.state, rows + list(stored), done)
+            first, _, rows, done, acking = live.unpublished
+            live.unpublished = (first, live.state, rows + list(stored), done, acking | live.acking)
         live.publish_done = done  # the command queue acks the batch once this is done
         if live.publishing is None or live.publishing.done():
             live.publishing = asyncio.get_running_loop().create_task(self._publish_queued(live))
@@ -186,9 +189,9 @@ class Publisher:
             committing = live.committing
             if committing is not None and not committing.done():
                 await asyncio.wait({committing})
-            (before, state, stored, done), live.unpublished = live.unpublished, None
+            (before, state, stored, done, acking), live.unpublished = live.unpublished, None
             try:
-                await self._publish_logged(live, before, state, stored)
+                await self._publish_logged(live, before, state, stored, acking)
             finally:
                 done.set_result(None)
 
@@ -201,15 +204,16 @@ class Publisher:
             await asyncio.wait({task})
 
     async def _publish_logged(self, live: LiveMeeting, before: MeetingState, state: MeetingState,
-                              stored: list[StoredEvent]) -> None:
+                              stored: list[StoredEvent], acking: frozenset[str] = frozenset()) -> None:
         try:
-            await self._publish(live, before, state, stored)
+            await self._publish(live, before, state, stored, acking)
         except Exception:
             live.published = None  # the next batch starts again from the state before it
             log.exception("publishing to meeting %s failed", live.id)
 
     async def _publish(self, live: LiveMeeting, before: MeetingState, state: MeetingState,
-                       stored: list[StoredEvent]) -> None:
+                       stored: list[StoredEvent], acking: frozenset[str] = frozenset()) -> None:
+        """``acking``: the connections whose commands this publish acks (a ``me`` in the ack)."""
         assert self.emit is not None
         now = self.clock()
         listening = self._rooms()
@@ -252,10 +256,30 @@ class Publisher:
             if not patch:
                 sent[where] = last.sent[where]
                 continue
-            await (self.emit_me or self.emit)("me", {"version": state.version, "from_version": last.sent[where],
-                                                     "patch": patch}, where)
+            await self._send_me(live, where, {"version": state.version, "from_version": last.sent[where],
+                                              "patch": patch}, acking)
             sent[where] = state.version
         live.published = Published(state.version, views, me, sent)
+
+    async def _send_me(self, live: LiveMeeting, where: str, msg: dict, acking: frozenset[str] = frozenset()) -> None:
+        """Send a room its ``me``, or hold it back for an ack: when the room's only connection (of
+        this process) sent a command this publish acks, the ``me`` goes in that ack instead of a
+        message of its own (``meeting.live._resolve``; docs/protocol.md, "Ack order"): one
+        websocket frame instead of two for the phone that acts, a ballot's voter in a storm. A
+        ``me`` still held for a connection of the room (its ack not yet sent) goes first."""
+        emit = self.emit_me or self.emit
+        assert emit is not None
+        members = self.members(where) if self.members is not None else ()
+        for sid in members:
+            older = live.held_me.pop(sid, None)
+            if older is not None:
+                await emit("me", older, where)
+        if acking and len(members) == 1:
+            sid = next(iter(members))
+            if sid in acking:
+                live.held_me[sid] = msg
+                return
+        await emit("me", msg, where)
 
     async def remote_batch(self, meetings: Meetings, meeting_id: str) -> None:
         """Another process committed a batch of this meeting (its deltas have just been passed to
@@ -299,6 +323,6 @@ class Publisher:
                 msg: dict = {"version": state.version, "from_version": last.sent[where], "patch": patch}
             else:
                 msg = {"version": state.version, "me": view}
-            await (self.emit_me or self.emit)("me", msg, where)  # type: ignore[misc]
+            await self._send_me(live, where, msg)
             sent[where] = state.version
         live.published = Published(state.version, {aud: shared_view(state, aud) for aud in AUDIENCES}, me, sent)

@@ -115,10 +115,11 @@ class Service:
         return meeting_id, creds
 
     async def execute(self, meeting_id: str, actor: Actor, name: object, args: object,
-                      command_id: str | None = None) -> dict:
-        """Run one command: the ack ({ok, version}) once its events are committed; raises
+                      command_id: str | None = None, origin: str | None = None) -> dict:
+        """Run one command: the ack ({ok, version}, and the sending connection's ``me`` when the
+        publisher held it back for the ack: ``origin``) once its events are committed; raises
         DomainError on refusal (see ``meeting.live.Meetings.execute``)."""
-        return await self.cache.execute(meeting_id, actor, name, args, command_id)
+        return await self.cache.execute(meeting_id, actor, name, args, command_id, origin)
 
     async def _committed(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
         """After each commit (``live.state`` is the new committed state): publish, re-arm the timer."""

@@ -453,6 +453,7 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
     # rooms are this process's connections, with or without a message queue.
     service.publisher.listening = lambda: sio.manager.rooms.get("/", {})
     service.publisher.written = written
+    service.publisher.members = lambda where: sio.manager.rooms.get("/", {}).get(where) or ()
     if isinstance(sio.manager, AsyncPubSubManager):
         # Several processes: each sends `me` to its own connections only, by a local emit (not
         # every person's `me` through Redis to every process), after its own batches and after
@@ -547,7 +548,8 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
             if unknown:
                 return error("bad_payload", reason=f"unexpected field {str(sorted(unknown)[0])[:40]}")
             actor = Actor(session["role"], session["person"])
-            return await service.execute(session["meeting"], actor, data.get("name"), data.get("args"), command_id)
+            return await service.execute(session["meeting"], actor, data.get("name"), data.get("args"), command_id,
+                                         origin=sid)
 
         return await guarded(sid, args, run)
 

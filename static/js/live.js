@@ -217,8 +217,12 @@
     });
     socket.on("snapshot", takeSnapshot);
     socket.on("delta", onDelta);
-    socket.on("me", (msg) => (msg && msg.patch ? takeMePatch(msg) : takeMe(msg && msg.version, msg && msg.me)));
+    socket.on("me", onMe);
     return socket;
+  }
+
+  function onMe(msg) {
+    return msg && msg.patch ? takeMePatch(msg) : takeMe(msg && msg.version, msg && msg.me);
   }
 
   /** Send a command; resolves with the ack. Retries with the same id while the answer is lost. */
@@ -228,6 +232,9 @@
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         const ack = await socket.timeout(8000).emitWithAck("command", data);
+        // The ack of an accepted command may carry this connection's `me` (a message like those
+        // of the "me" event): taken before anything acts on the ack (docs/protocol.md, "Ack order").
+        if (ack && ack.me) onMe(ack.me);
         if (!ack.ok) toast(errorText(ack.error));
         return ack;
       } catch (err) { /* no answer (offline or slow): try again with the same id */ }
