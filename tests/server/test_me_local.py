@@ -84,9 +84,11 @@ async def test_each_process_sends_me_to_its_own_connections_only(two_servers, re
                 assert {k: v for k, v in fresh["me"].items() if k != "version"} == \
                     {k: v for k, v in c.me.items() if k != "version"}, c.name
             assert c.me_gaps == 0, c.name
-        # Deltas went through Redis; no me did.
+        # Deltas went through Redis; no me did, and no snapshot (each goes to a connection of the
+        # process that sends it).
         assert "delta" in channel.events
         assert "me" not in channel.events, channel.events.count("me")
+        assert "snapshot" not in channel.events, channel.events.count("snapshot")
     finally:
         await channel.stop()
         for c in clients:
