@@ -42,6 +42,8 @@ log = logging.getLogger("yishi.live")
 REMEMBERED_COMMANDS = 50_000
 MAX_BATCH = 1000
 CONFLICT_RETRIES = 2
+monotonic = time.monotonic  # the catch-ups' clock (a test sets its own)
+TRUSTED_FOR_S = 2.0  # behind a message queue: how long a read trusts the last catch-up (Meetings.fresh)
 FULL_PAUSE_S = 2.0  # after a full disk: refuse at once for this long, then try the database again
 
 # (live meeting, the committed state before the batch, the rows just committed)
@@ -168,6 +170,11 @@ class LiveMeeting:
         # With other writers (Meetings.fresh): catch-ups begun, and the number of the last one done.
         self.catchups_begun = 0
         self.caught_up = 0
+        # Behind a message queue: deltas of other processes heard, how many of them the last
+        # completed catch-up covers, and when it began (monotonic) (Meetings.fresh).
+        self.remote_heard = 0
+        self.heard_when_caught = 0
+        self.caught_at = float("-inf")
 
     def remember(self, key: tuple[str, str], ack: dict) -> None:
         self.done[key] = ack
@@ -189,10 +196,15 @@ class Meetings:
         self.live: dict[str, LiveMeeting] = {}
         self.loading: dict[str, asyncio.Future[LiveMeeting]] = {}
         self.full_until = 0.0  # monotonic time before which commands are refused (storage_full)
+        # With other writers behind a message queue (set by the transport): whether the queue is up,
+        # so that another process's appends are announced here by their deltas (``heard``).
+        self.trust_remote: Callable[[], bool] | None = None
 
     # ---- the cache ----
     async def load(self, meeting_id: str) -> LiveMeeting:
+        began = monotonic()
         live = await self.build(meeting_id)
+        live.caught_at = began
         self.live[meeting_id] = live
         return live
 
@@ -226,8 +238,17 @@ class Meetings:
     async def fresh(self, live: LiveMeeting) -> None:
         """With other writers: bring ``live`` up to the log as it was at some moment after this call
         began. Reads that arrive together share one catch-up: a read waiting for the gate needs
-        none of its own once a catch-up that began after the read arrived has completed (a
-        reconnect storm of 2,000 phones is then a few queries, not 2,000 in a row)."""
+        none of its own once a catch-up that began after the read arrived has completed.
+
+        Behind a message queue that is up (``trust_remote``), another process's append is
+        announced here by its delta (``heard``): a read then asks the log only when a delta was
+        heard since the last catch-up began, or that catch-up began more than TRUSTED_FOR_S ago
+        (a delta lost on the way). A connection joins its rooms before its snapshot is read
+        (meeting/transport.py), so an append whose delta is still on its way reaches it as that
+        delta. A reconnect storm on two workers asked the log once per connect before this."""
+        if (self.trust_remote is not None and live.heard_when_caught >= live.remote_heard
+                and monotonic() - live.caught_at < TRUSTED_FOR_S and self.trust_remote()):
+            return
         asked = live.catchups_begun
         async with live.gate:
             if live.caught_up > asked:
@@ -249,6 +270,7 @@ class Meetings:
         Returns the rows folded in ([] when there were none), or None after a rebuild."""
         live.catchups_begun += 1
         number = live.catchups_begun
+        heard, began = live.remote_heard, monotonic()
         rows: list[StoredEvent] | None = await asyncio.to_thread(self.store.events, live.id, live.state.version)
         if rows:
             first = live.state.version + 1
@@ -265,7 +287,19 @@ class Meetings:
                     if r.command_id:
                         live.remember((r.actor, r.command_id), {"ok": True, "version": r.seq})
         live.caught_up = number
+        live.heard_when_caught, live.caught_at = heard, began
         return rows
+
+    def heard(self, meeting_id: str) -> None:
+        """Another process's delta of this meeting has arrived (its append is in the log)."""
+        live = self.live.get(meeting_id)
+        if live is not None:
+            live.remote_heard += 1
+
+    def distrust(self) -> None:
+        """The next read of every meeting asks the log (after a message-queue outage)."""
+        for live in self.live.values():
+            live.caught_at = float("-inf")
 
     async def reload(self, live: LiveMeeting) -> None:
         """Rebuild the meeting from its log (after another writer's append, or a failed commit)."""

@@ -343,10 +343,16 @@ class ResyncingRedisManager(socketio.AsyncRedisManager, DirectSend):
         # Another process's batch of a meeting has been passed on to this process's connections
         # (meeting/publish.py: Publisher.remote_batch sends them their `me`); set by ``attach``.
         self.on_remote_batch: Callable[[str], Awaitable[None]] | None = None
+        # Another process's delta of a meeting is about to be passed on (Meetings.heard).
+        self.on_remote_delta: Callable[[str], None] | None = None
 
     async def _handle_emit(self, message):
-        await super()._handle_emit(message)
         where = message.get("room")
+        if (self.on_remote_delta is not None and message.get("host_id") != self.host_id
+                and message.get("event") == "delta" and isinstance(where, str) and ":" in where):
+            # Heard before it is passed on: a read from now on asks the log (Meetings.fresh).
+            self.on_remote_delta(where.rsplit(":", 1)[0])
+        await super()._handle_emit(message)
         # A batch's deltas go to each audience's room, the last audience's last: then its `me`.
         if (self.on_remote_batch is not None and message.get("host_id") != self.host_id
                 and message.get("event") == "delta" and isinstance(where, str) and where.endswith(f":{AUDIENCES[-1]}")):
@@ -432,6 +438,7 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
         """After a message-queue outage: bring every meeting of this process up to the log and
         send each of this process's connections a fresh snapshot (only this process's: the
         others do the same for theirs)."""
+        service.cache.distrust()  # deltas were lost meanwhile: the reads below ask the log
         for meeting_id in list(service.meetings):
             try:
                 live = await service.get(meeting_id)
@@ -463,7 +470,10 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
 
         service.publisher.emit_me = emit_me
         if isinstance(sio.manager, ResyncingRedisManager):
-            sio.manager.on_remote_batch = lambda meeting_id: service.publisher.remote_batch(service.cache, meeting_id)
+            manager = sio.manager
+            manager.on_remote_batch = lambda meeting_id: service.publisher.remote_batch(service.cache, meeting_id)
+            manager.on_remote_delta = service.cache.heard
+            service.cache.trust_remote = lambda: bool(getattr(manager, "connected", False))
 
     @sio.event
     async def connect(sid, environ, auth):
@@ -492,7 +502,7 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
         wanted = auth.get("meeting")
         if wanted is not None and wanted != meeting_id:
             raise refused("wrong_meeting")
-        live = await service.get(meeting_id)
+        await service.get(meeting_id)  # loaded (or meeting_not_found) before the connection is taken
         await sio.save_session(sid, {"meeting": meeting_id, "role": role, "person": person})
         buckets[sid] = Bucket()
         # Join first, snapshot second: a delta that races the snapshot is either already in it
@@ -504,10 +514,13 @@ def attach(sio: socketio.AsyncServer, service: Service) -> ConnectLimits:
         # and the CONNECT packet is queued), so a client never gets it on a namespace it has not
         # joined yet.
         async def send_snapshot():
+            # Read again now that the connection is in its rooms: with other processes, an append
+            # whose delta arrived before the join is then in the state (Meetings.fresh).
+            fresh = await service.get(meeting_id)
             # The connection is this process's: the snapshot goes to it directly, never through
             # the message queue to every process (a reconnect storm of 2,000 phones on two
             # workers took 1.2 s at the median that way, 2,000 snapshots through Redis).
-            await sio.emit("snapshot", service.snapshot(live, role, person), to=sid, ignore_queue=True)
+            await sio.emit("snapshot", service.snapshot(fresh, role, person), to=sid, ignore_queue=True)
 
         asyncio.get_running_loop().create_task(send_snapshot())
 

@@ -128,3 +128,43 @@ async def test_after_the_other_process_s_ballots_only_the_voters_me_are_computed
     assert live.published.me[person_room(mid, "s1")]["vote"]["voted"] is True
     for service in (a, b):
         service.store.close()
+
+
+async def test_behind_a_queue_that_is_up_a_read_asks_the_log_only_after_a_delta_or_a_while(tmp_path, monkeypatch):
+    """``Meetings.fresh`` with ``trust_remote``: another process's append is announced by its delta
+    (``heard``); a read asks the log when one was heard since the last catch-up, when that
+    catch-up is older than TRUSTED_FOR_S, or when the queue is down; otherwise it reads the state
+    held (its connection is already in its rooms, so a delta still on its way reaches it)."""
+    a, b = two_processes(tmp_path)
+    mid, _ = await a.create_meeting(config(6, items=("一",)))
+    up = [True]
+    b.cache.trust_remote = lambda: up[0]
+    clock = [1000.0]
+    monkeypatch.setattr(live_module, "monotonic", lambda: clock[0])
+    live = await b.get(mid)  # loaded now: trusted for TRUSTED_FOR_S
+    queries = []
+    real = b.store.events
+
+    def counting(meeting_id, after_seq=0, limit=None):
+        queries.append(after_seq)
+        return real(meeting_id, after_seq, limit)
+
+    b.store.events = counting  # type: ignore[method-assign]
+    start = live.state.version
+    await a.execute(mid, person("s1"), "sign_in", {})  # its delta has not arrived yet
+    assert (await b.get(mid)).state.version == start and queries == []
+    b.cache.heard(mid)  # ... now it has: the next read asks the log, once
+    assert (await b.get(mid)).state.version == start + 1 and len(queries) == 1
+    assert (await b.get(mid)).state.version == start + 1 and len(queries) == 1
+    await a.execute(mid, person("s2"), "sign_in", {})  # a delta lost on the way
+    clock[0] += live_module.TRUSTED_FOR_S + 0.1  # ... is found once the last catch-up is old enough
+    assert (await b.get(mid)).state.version == start + 2 and len(queries) == 2
+    await a.execute(mid, person("s3"), "sign_in", {})
+    up[0] = False  # the queue is down: every read asks the log
+    assert (await b.get(mid)).state.version == start + 3 and len(queries) == 3
+    up[0] = True
+    b.cache.distrust()  # after an outage: the next read asks the log too
+    await a.execute(mid, person("s4"), "sign_in", {})
+    assert (await b.get(mid)).state.version == start + 4 and len(queries) == 4
+    for service in (a, b):
+        service.store.close()
