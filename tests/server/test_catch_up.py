@@ -25,6 +25,19 @@ def two_processes(tmp_path) -> tuple[Service, Service]:
     return (Service(Store(url), b"k" * 32, shared=True), Service(Store(url), b"k" * 32, shared=True))
 
 
+def count_queries(service: Service) -> list[int]:
+    """From now on, the after_seq of each read of the log (each catch-up's query) of ``service``."""
+    queries: list[int] = []
+    real = service.store.events
+
+    def counting(meeting_id, after_seq=0, limit=None):
+        queries.append(after_seq)
+        return real(meeting_id, after_seq, limit)
+
+    service.store.events = counting  # type: ignore[method-assign]
+    return queries
+
+
 def replayed(service: Service, mid: str) -> dict:
     rows = service.store.events(mid)
     return replay((live_module.to_event(r) for r in rows), service.store.ballot_box(mid)).to_dict()
@@ -70,14 +83,7 @@ async def test_reads_that_arrive_together_share_a_catch_up(tmp_path):
     mid, _ = await a.create_meeting(config(6, items=("一",)))
     live = await b.get(mid)
     await a.execute(mid, person("s1"), "sign_in", {})  # appended by the other process
-    queries = []
-    real = b.store.events
-
-    def counting(meeting_id, after_seq=0, limit=None):
-        queries.append(after_seq)
-        return real(meeting_id, after_seq, limit)
-
-    b.store.events = counting  # type: ignore[method-assign]
+    queries = count_queries(b)
     got = await asyncio.gather(*(b.get(mid) for _ in range(50)))
     assert all(g is live for g in got)
     assert live.state.version == a.store.last_seq(mid) and "s1" in live.state.signed_in
@@ -142,14 +148,7 @@ async def test_behind_a_queue_that_is_up_a_read_asks_the_log_only_after_a_delta_
     clock = [1000.0]
     monkeypatch.setattr(live_module, "monotonic", lambda: clock[0])
     live = await b.get(mid)  # loaded now: trusted for TRUSTED_FOR_S
-    queries = []
-    real = b.store.events
-
-    def counting(meeting_id, after_seq=0, limit=None):
-        queries.append(after_seq)
-        return real(meeting_id, after_seq, limit)
-
-    b.store.events = counting  # type: ignore[method-assign]
+    queries = count_queries(b)
     start = live.state.version
     await a.execute(mid, person("s1"), "sign_in", {})  # its delta has not arrived yet
     assert (await b.get(mid)).state.version == start and queries == []
