@@ -45,9 +45,14 @@ def view_keys_read(code: str) -> set[str]:
 
 def keys_the_phone_reads() -> set[str]:
     """``view.<key>`` in phone.js and in every live.js function or table it reaches."""
+    return keys_read_by(PHONE_JS)
+
+
+def keys_read_by(script: str) -> set[str]:
+    """``view.<key>`` in a screen's script and in every live.js function or table it reaches."""
     parts = live_js_parts()
-    keys = view_keys_read(PHONE_JS)
-    todo = [n for n in parts if re.search(rf"\b{n}\b", PHONE_JS)] + ["tickCountdowns"]  # the countdowns: every screen
+    keys = view_keys_read(script)
+    todo = [n for n in parts if re.search(rf"\b{n}\b", script)] + ["tickCountdowns"]  # the countdowns: every screen
     seen: set[str] = set()
     while todo:
         name = todo.pop()

@@ -13,26 +13,20 @@ from pathlib import Path
 
 from meeting.projections import PHONE, PUBLIC, PUBLIC_KEYS, STAFF, diff, shared_view
 from tests.engine import MOD, Room, config, person
-from tests.projections.test_phone_view import _block, latest_result, live_js_parts, meeting_moments, view_keys_read
+from tests.projections.test_phone_view import (
+    _block,
+    keys_read_by,
+    latest_result,
+    live_js_parts,
+    meeting_moments,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTOR_JS = (ROOT / "static" / "js" / "projector.js").read_text(encoding="utf-8")
 
 
 def keys_the_projector_reads() -> set[str]:
-    parts = live_js_parts()
-    keys = view_keys_read(PROJECTOR_JS)
-    todo = [n for n in parts if re.search(rf"\b{n}\b", PROJECTOR_JS)] + ["tickCountdowns"]
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        body = parts[name]
-        keys |= view_keys_read(body)
-        todo += [n for n in parts if n not in seen and re.search(rf"\b{n}\b", body)]
-    return keys
+    return keys_read_by(PROJECTOR_JS)
 
 
 def speech_keys_read() -> set[str]:
