@@ -17,6 +17,7 @@ class RawSocket:
         self.next_id = 1
         self.acks: dict[int, asyncio.Future] = {}
         self.events: list[tuple[str, object]] = []
+        self.frames: list[str] = []  # every text frame, as it came off the WebSocket
         self.connect_error: dict | None = None
         self.connected = asyncio.Event()
         self.closed = asyncio.Event()
@@ -43,6 +44,7 @@ class RawSocket:
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     break
                 data = msg.data
+                self.frames.append(data)
                 if data == "2":
                     await self.ws.send_str("3")
                 elif data.startswith("40"):

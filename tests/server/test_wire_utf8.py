@@ -7,7 +7,6 @@ import asyncio
 import json
 import re
 
-import aiohttp
 from socketio import packet
 
 from meeting.projections.wire import WireJson
@@ -41,37 +40,7 @@ def test_a_socketio_packet_with_a_surrogate_encodes_to_utf8():
 
 
 class Frames(RawSocket):
-    """A raw Socket.IO client that keeps every text frame as it came off the WebSocket."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.frames: list[str] = []
-
-    async def _read(self) -> None:
-        assert self.ws is not None
-        try:
-            async for msg in self.ws:
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    break
-                data = msg.data
-                self.frames.append(data)
-                if data == "2":
-                    await self.ws.send_str("3")
-                elif data.startswith("40"):
-                    self.connected.set()
-                elif data.startswith("43"):
-                    body = data[2:]
-                    n = len(body) - len(body.lstrip("0123456789"))
-                    fut = self.acks.pop(int(body[:n]), None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(json.loads(body[n:]))
-                elif data.startswith("42"):
-                    event = json.loads(data[2:])
-                    self.events.append((event[0], event[1] if len(event) > 1 else None))
-                elif data.startswith(("41", "44")) or data == "1":
-                    break
-        finally:
-            self.closed.set()
+    """A raw Socket.IO client (it keeps every text frame as it came off the WebSocket) that can wait."""
 
     async def until(self, predicate, timeout: float = 10) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
