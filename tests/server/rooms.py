@@ -67,6 +67,15 @@ async def hang_up(client: LiveClient) -> None:
 async def to_debate(room: Room) -> tuple[LiveClient, LiveClient]:
     """Sign-in by the recorder, rules adopted by show of hands, explanation, item 1 under debate."""
     mod, rec = await room.join("moderator"), await room.join("recorder")
+    await rules_adopted(mod, rec)
+    await mod.do("start_explanation")
+    await mod.do("end_speech")
+    await mod.do("begin_item", item=0)
+    return mod, rec
+
+
+async def rules_adopted(mod: LiveClient, rec: LiveClient) -> None:
+    """Every voter signed in by the recorder, the rules adopted by show of hands, the meeting open."""
     for pid in VOTERS:
         await rec.do("sign_in", person=pid)
     await mod.do("present_rules")
@@ -74,7 +83,3 @@ async def to_debate(room: Room) -> tuple[LiveClient, LiveClient]:
     await rec.do("enter_hand_count", choice="yes", count=len(VOTERS))
     await mod.do("close_vote")
     await mod.do("declare_open")
-    await mod.do("start_explanation")
-    await mod.do("end_speech")
-    await mod.do("begin_item", item=0)
-    return mod, rec

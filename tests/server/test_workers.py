@@ -20,10 +20,8 @@ from meeting import chain
 from meeting.client import LiveClient
 from meeting.store import Store
 from tests.server.harness import ServerProcess, meeting_config
-from tests.server.rooms import hang_up
+from tests.server.rooms import hang_up, rules_adopted
 from tests.server.test_scale_out import redis_url  # noqa: F401  (the fixture)
-
-VOTERS = ["prop", "s1", "s2", "s3", "s4", "s5", "s6"]
 
 
 def workers(tmp_path, database: str, redis: str, n: int = 2) -> list[ServerProcess]:
@@ -71,13 +69,7 @@ LOST = re.compile(r"timer of meeting (\w+) due at (\d+) claimed by another proce
 
 
 async def to_debate(mod: LiveClient, rec: LiveClient) -> None:
-    for pid in VOTERS:
-        await rec.do("sign_in", person=pid)
-    await mod.do("present_rules")
-    await mod.do("open_vote", kind="rules", mode="hands")
-    await rec.do("enter_hand_count", choice="yes", count=len(VOTERS))
-    await mod.do("close_vote")
-    await mod.do("declare_open")
+    await rules_adopted(mod, rec)
     await mod.do("begin_item", item=0)
 
 
