@@ -419,11 +419,16 @@ class Servers:
             if self.kind == "ours":
                 p.stop()
             else:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+                end(p)
+
+
+def end(proc: subprocess.Popen) -> None:
+    """Stop a process: politely, then (after 10 s) not."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def roster(n: int) -> list[dict]:
@@ -742,11 +747,7 @@ async def restore_once(data_dir: Path, mid: str, token: str) -> dict:
                     "rss_mb": round(rss_kb(proc.pid) / 1024, 1)}
         raise RuntimeError("the server did not answer")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        end(proc)
 
 
 def import_seconds() -> float:
