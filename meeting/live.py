@@ -42,12 +42,14 @@ log = logging.getLogger("yishi.live")
 REMEMBERED_COMMANDS = 50_000
 MAX_BATCH = 1000
 CONFLICT_RETRIES = 2
-monotonic = time.monotonic  # the catch-ups' clock (a test sets its own)
+monotonic = time.monotonic  # the clock of the catch-ups and the storage pause (a test sets its own)
 TRUSTED_FOR_S = 2.0  # behind a message queue: how long a read trusts the last catch-up (Meetings.fresh)
 FULL_PAUSE_S = 2.0  # after a full disk: refuse at once for this long, then try the database again
 
 # (live meeting, the committed state before the batch, the rows just committed)
-OnCommit = Callable[["LiveMeeting", MeetingState, list[StoredEvent]], Awaitable[None]]
+# (live meeting, the committed state before the batch, the rows just committed, the connections
+# whose commands the batch acks)
+OnCommit = Callable[["LiveMeeting", MeetingState, list[StoredEvent], frozenset[str]], Awaitable[None]]
 
 
 def actor_key(actor: Actor) -> str:
@@ -162,10 +164,8 @@ class LiveMeeting:
         self.publishing: asyncio.Task | None = None
         self.publish_done: asyncio.Future | None = None
         self.committing: asyncio.Future | None = None  # done once the batch being committed is handed on
-        # The connections whose commands the batch being handed to the publisher acks, and the
-        # ``me`` messages the publisher held back for such a connection, to go in its ack
-        # (meeting.publish, "a ``me`` in the ack").
-        self.acking: frozenset[str] = frozenset()
+        # The ``me`` messages the publisher held back for a connection whose command a batch acks,
+        # to go in that ack (meeting.publish, ``Publisher._send_me``).
         self.held_me: dict[str, dict] = {}
         # With other writers (Meetings.fresh): catch-ups begun, and the number of the last one done.
         self.catchups_begun = 0
@@ -317,7 +317,7 @@ class Meetings:
         transaction, published as one delta (group commit, see docs/performance.md)."""
         live = await self.get(meeting_id)
         cmd = parse_command(name, args)
-        if time.monotonic() < self.full_until:
+        if monotonic() < self.full_until:
             raise DomainError("storage_full")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
@@ -342,7 +342,7 @@ class Meetings:
         except Exception as exc:
             full = storage_full(exc)
             if full:
-                self.full_until = time.monotonic() + FULL_PAUSE_S
+                self.full_until = monotonic() + FULL_PAUSE_S
                 log.error("meeting %s: the database cannot save (disk full): %s", live.id, exc)
             else:
                 log.exception("batch failed in meeting %s", live.id)
@@ -422,12 +422,9 @@ class Meetings:
                 live.state, live.last_hash = work, stored[-1].hash
                 for key, ack in remembered.items():
                     live.remember(key, ack)
-                live.acking = frozenset(p.origin for p, r in results
-                                        if p.origin is not None and isinstance(r, dict) and "duplicate" not in r)
-                try:
-                    await self.on_commit(live, committed, stored)
-                finally:
-                    live.acking = frozenset()
+                acking = frozenset(p.origin for p, r in results
+                                   if p.origin is not None and isinstance(r, dict) and "duplicate" not in r)
+                await self.on_commit(live, committed, stored, acking)
             finally:
                 committing.set_result(None)
             # One process: the batch is published by the meeting's publishing task while the

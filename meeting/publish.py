@@ -154,11 +154,12 @@ class Publisher:
     def _rooms(self) -> Container[str] | None:
         return self.listening() if self.listening is not None else None
 
-    async def publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
+    async def publish(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent],
+                      acking: frozenset[str] = frozenset()) -> None:
         """Send a committed batch: ``before`` is the committed state it started from, ``live.state``
-        the state it committed. A failure is logged, not raised: the events are committed and
-        acked; a screen that missed this delta sees the version gap on the next one and asks
-        for a snapshot.
+        the state it committed; ``acking``, the connections whose commands it acks. A failure is
+        logged, not raised: the events are committed and acked; a screen that missed this delta
+        sees the version gap on the next one and asks for a snapshot.
 
         One process: the batch is queued and sent by the meeting's publishing task, which the
         command queue does not wait for (the next batch is decided and committed meanwhile); the
@@ -169,14 +170,14 @@ class Publisher:
         if self.emit is None:
             return
         if self.emit_me is not None:
-            await self._publish_logged(live, before, live.state, stored, live.acking)
+            await self._publish_logged(live, before, live.state, stored, acking)
             return
         if live.unpublished is None:
             done = asyncio.get_running_loop().create_future()
-            live.unpublished = (before, live.state, list(stored), done, live.acking)
+            live.unpublished = (before, live.state, list(stored), done, acking)
         else:
-            first, _, rows, done, acking = live.unpublished
-            live.unpublished = (first, live.state, rows + list(stored), done, acking | live.acking)
+            first, _, rows, done, earlier = live.unpublished
+            live.unpublished = (first, live.state, rows + list(stored), done, earlier | acking)
         live.publish_done = done  # the command queue acks the batch once this is done
         if live.publishing is None or live.publishing.done():
             live.publishing = asyncio.get_running_loop().create_task(self._publish_queued(live))

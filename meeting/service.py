@@ -121,9 +121,10 @@ class Service:
         DomainError on refusal (see ``meeting.live.Meetings.execute``)."""
         return await self.cache.execute(meeting_id, actor, name, args, command_id, origin)
 
-    async def _committed(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent]) -> None:
+    async def _committed(self, live: LiveMeeting, before: MeetingState, stored: list[StoredEvent],
+                         acking: frozenset[str] = frozenset()) -> None:
         """After each commit (``live.state`` is the new committed state): publish, re-arm the timer."""
-        await self.publisher.publish(live, before, stored)
+        await self.publisher.publish(live, before, stored, acking)
         self.timers.schedule(live)
 
     # ---- views ----
