@@ -19,6 +19,7 @@ from tests.projections.test_phone_view import (
     latest_result,
     live_js_parts,
     meeting_moments,
+    view_sizes,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,14 +92,7 @@ def test_every_key_the_projector_reads_is_in_the_public_view():
 
 
 def test_the_public_view_does_not_grow_with_the_roster():
-    sizes = {}
-    for n in (50, 1000):
-        room = Room(config(n)).sign_in_all()
-        room.do(MOD, "present_rules")
-        room.do(MOD, "open_vote", kind="rules", mode="phone")
-        for pid in room.state.vote.base[: n // 2]:
-            room.do(person(pid), "cast_vote", choice="yes")
-        sizes[n] = len(json.dumps(shared_view(room.state, PUBLIC), ensure_ascii=False))
+    sizes = view_sizes(PUBLIC)
     assert sizes[1000] - sizes[50] < 60, sizes  # the counts' digits, not the people
     assert sizes[1000] < 4000, sizes
 
